@@ -1,0 +1,35 @@
+"""The training pipeline: load, profile, validate, split, train, evaluate, register, promote."""
+
+from zenml import pipeline
+
+from portable_mlops.names import Pipelines
+from portable_mlops.params import DataSource, GateParams, SearchParams, SplitParams, ValidationParams
+from steps import (
+    evaluate_model,
+    load_data,
+    profile_data,
+    promote_model,
+    register_model,
+    split_data,
+    train_candidates,
+    validate_data,
+)
+
+
+@pipeline(name=Pipelines.TRAINING)
+def training_pipeline(
+    source: DataSource,
+    split: SplitParams,
+    search: SearchParams,
+    validation: ValidationParams,
+    gate: GateParams,
+) -> None:
+    """Train candidates on validated data and promote the best only if it beats the champion."""
+    frame = load_data(source)
+    profile = profile_data(frame)
+    report = validate_data(frame, profile, source, validation)
+    train, test = split_data(frame, source, split, after=[report])
+    model, candidates, model_uri = train_candidates(train, source, search)
+    metrics, _ = evaluate_model(model, test, candidates, model_uri, source)
+    version = register_model(model_uri, metrics)
+    promote_model(version, metrics, test, source, gate)

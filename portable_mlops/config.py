@@ -1,0 +1,69 @@
+"""Run configurations: load a ZenML run-config file and apply the command line's overrides."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from portable_mlops.data import BUILTIN_PREFIX, default_model_name
+from portable_mlops.errors import UserFacingError
+
+CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Read a run-config YAML file; a missing or malformed file gets a one-line error."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError as exc:
+        raise UserFacingError(f"config file {path} does not exist; pass --config with a file from {CONFIGS_DIR}") from exc
+    except yaml.YAMLError as exc:
+        raise UserFacingError(f"config file {path} is not valid YAML ({str(exc).splitlines()[0]}); fix its syntax") from exc
+    if not isinstance(data, dict):
+        raise UserFacingError(f"config file {path} must hold a mapping (settings, parameters, steps, model)")
+    return data
+
+
+def _absolute(uri: str) -> str:
+    if "://" in uri or os.path.isabs(uri):
+        return uri
+    return os.path.abspath(uri)
+
+
+def apply_overrides(
+    config: dict[str, Any], data: str | None, target: str | None, model_name: str | None
+) -> dict[str, Any]:
+    """Return a copy of ``config`` with the data source, target and model name from the command line.
+
+    A new ``--data`` without ``--model-name`` trains a model of its own, named after the data file, so
+    a different data set never competes with another data set's champion.
+    """
+    out = dict(config)
+    parameters = dict(out.get("parameters") or {})
+    source = dict(parameters.get("source") or {})
+    if data:
+        source["uri"] = data if data.startswith(BUILTIN_PREFIX) else _absolute(data)
+    if target:
+        source["target"] = target
+    parameters["source"] = source
+    out["parameters"] = parameters
+    model = dict(out.get("model") or {})
+    if model_name:
+        model["name"] = model_name
+    elif data:
+        model = {"name": default_model_name(data), "tags": model.get("tags", [])}
+    if model:
+        out["model"] = model
+    return out
+
+
+def write_config(config: dict[str, Any]) -> Path:
+    """Write a resolved config to a temporary file ZenML can read."""
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="pmlops-run-", delete=False)
+    with handle:
+        yaml.safe_dump(config, handle, sort_keys=False)
+    return Path(handle.name)

@@ -1,0 +1,157 @@
+"""Loading, cleaning and splitting tabular data; no orchestrator needed."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+import pandas as pd
+from sklearn import datasets
+from sklearn.model_selection import train_test_split
+
+from portable_mlops.errors import DataSourceError
+from portable_mlops.params import DataSource, SplitParams
+
+BUILTIN_PREFIX = "sklearn://"
+_BUILTINS: dict[str, Callable[..., object]] = {
+    "breast_cancer": datasets.load_breast_cancer,
+    "wine": datasets.load_wine,
+    "iris": datasets.load_iris,
+}
+#: The label column of the data sets that ship with scikit-learn, as this project names it.
+BUILTIN_TARGETS = {"breast_cancer": "diagnosis", "wine": "cultivar", "iris": "species"}
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".txt")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def load_builtin(name: str) -> pd.DataFrame:
+    """Return a scikit-learn data set as a frame whose label column holds the class names."""
+    if name not in _BUILTINS:
+        raise DataSourceError(
+            f"unknown built-in data set '{name}'; use one of {', '.join(sorted(_BUILTINS))} "
+            "or pass a CSV/Parquet path with --data"
+        )
+    bunch = _BUILTINS[name](as_frame=True)
+    frame: pd.DataFrame = bunch.frame.copy()  # type: ignore[attr-defined]
+    names = list(bunch.target_names)  # type: ignore[attr-defined]
+    frame[BUILTIN_TARGETS[name]] = [str(names[i]) for i in frame.pop("target")]
+    return frame
+
+
+def _exists(uri: str) -> bool:
+    if "://" not in uri:
+        return os.path.exists(uri)
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(uri)
+    return bool(fs.exists(path))
+
+
+def read_table(uri: str) -> pd.DataFrame:
+    """Read a CSV or Parquet file from a path or fsspec URI, turning every failure into a clear error."""
+    if uri.startswith(BUILTIN_PREFIX):
+        return load_builtin(uri[len(BUILTIN_PREFIX) :])
+    lower = uri.lower()
+    if not lower.endswith(_CSV_SUFFIXES + _PARQUET_SUFFIXES):
+        raise DataSourceError(
+            f"cannot tell the format of '{uri}': name a file ending in .csv or .parquet, "
+            f"or use a built-in data set such as {BUILTIN_PREFIX}breast_cancer"
+        )
+    try:
+        if not _exists(uri):
+            raise DataSourceError(f"data source '{uri}' does not exist; check the path or URI given with --data")
+    except DataSourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - fsspec raises backend-specific errors
+        raise DataSourceError(f"cannot reach data source '{uri}' ({type(exc).__name__}: {exc})") from exc
+    try:
+        if lower.endswith(_PARQUET_SUFFIXES):
+            return pd.read_parquet(uri)
+        return pd.read_csv(uri)
+    except pd.errors.EmptyDataError as exc:
+        raise DataSourceError(f"data file '{uri}' is empty; give a file with a header row and data rows") from exc
+    except UnicodeDecodeError as exc:
+        raise DataSourceError(f"data file '{uri}' is not UTF-8 text ({exc.reason}); re-save it as UTF-8") from exc
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataSourceError(f"data file '{uri}' is not valid CSV ({first}); fix the file or export it again") from exc
+    except (OSError, ValueError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataSourceError(f"cannot read '{uri}' ({first}); check that it is a complete CSV or Parquet file") from exc
+
+
+def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
+    """If a text column is mostly numbers, return how many values are not, with examples."""
+    present = series.dropna()
+    if present.empty:
+        return None
+    as_number = pd.to_numeric(present, errors="coerce")
+    bad = present[as_number.isna()]
+    if 0 < len(bad) <= 0.1 * len(present):
+        return len(bad), [str(v) for v in bad.unique()[:3]]
+    return None
+
+
+def prepare_frame(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Check a raw frame and normalise its types: numeric features as float, the rest as text.
+
+    Rows without a label are dropped (they cannot be trained on). Raises :class:`DataSourceError`
+    with the column and the fix when the frame cannot be used.
+    """
+    if frame.shape[1] == 0 or frame.empty:
+        raise DataSourceError("the data has a header but no rows; give a file with data rows")
+    if target not in frame.columns:
+        shown = ", ".join(map(str, list(frame.columns)[:12]))
+        raise DataSourceError(f"target column '{target}' is not in the data (columns: {shown}); pass --target with one of them")
+    if len(frame.columns) == 1:
+        raise DataSourceError(f"the data has only the target column '{target}'; it needs at least one feature column")
+    out = frame.loc[frame[target].notna()].copy()
+    if out.empty:
+        raise DataSourceError(f"every value of target column '{target}' is missing; fill in the labels")
+    for column in out.columns:
+        if column == target:
+            continue
+        series = out[column]
+        if pd.api.types.is_bool_dtype(series):
+            out[column] = series.astype("object").where(series.notna(), None).astype("str")
+        elif pd.api.types.is_numeric_dtype(series):
+            out[column] = series.astype("float64")
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            raise DataSourceError(f"column '{column}' holds dates, which the model cannot use; drop it or turn it into numbers")
+        else:
+            mixed = _mixed_numeric(series)
+            if mixed is not None:
+                count, examples = mixed
+                raise DataSourceError(
+                    f"column '{column}' is numeric but {count} value(s) are not numbers (e.g. {examples}); "
+                    "fix or blank those cells"
+                )
+            out[column] = series.astype("str").where(series.notna(), None)
+    return out.reset_index(drop=True)
+
+
+def load_source(source: DataSource) -> pd.DataFrame:
+    """Read and prepare the data a :class:`DataSource` names."""
+    return prepare_frame(read_table(source.uri), source.target)
+
+
+def default_model_name(uri: str) -> str:
+    """Derive a registry model name from a data URI: ``data/churn-2024.csv`` -> ``churn_2024_classifier``."""
+    stem = uri[len(BUILTIN_PREFIX) :] if uri.startswith(BUILTIN_PREFIX) else os.path.basename(uri.rstrip("/"))
+    stem = re.sub(r"(\.(csv|txt|parquet|pq))?(\.(gz|bz2|zip))?$", "", stem, flags=re.IGNORECASE)
+    slug = re.sub(r"[^0-9a-zA-Z]+", "_", stem).strip("_").lower() or "dataset"
+    return f"{slug}_classifier"
+
+
+def split_frame(frame: pd.DataFrame, target: str, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded, stratified train/test split."""
+    train, test = train_test_split(
+        frame, test_size=params.test_size, random_state=params.seed, stratify=frame[target]
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def features(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    """The frame without its label column."""
+    return frame.drop(columns=[target])

@@ -1,0 +1,5 @@
+"""Materializers of our own."""
+
+from portable_mlops.materializers.profile import ProfileMaterializer
+
+__all__ = ["ProfileMaterializer"]

@@ -1,0 +1,123 @@
+"""Model construction and the hyperparameter search, as plain scikit-learn.
+
+Every candidate is one estimator that takes the raw feature frame: imputation, scaling and one-hot
+encoding live inside it, so a served model needs no extra code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
+from xgboost import XGBClassifier
+
+from portable_mlops.params import CandidateSpec, Family, Metric, SearchParams
+
+
+class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Wraps a classifier so it trains on any labels (strings too) and predicts the original labels.
+
+    XGBoost insists on labels ``0..k-1``; this keeps that detail out of the data and the endpoint.
+    """
+
+    def __init__(self, estimator: Any = None) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> LabelEncodedClassifier:  # noqa: N803
+        self.encoder_ = LabelEncoder().fit(np.asarray(y))
+        self.classes_ = self.encoder_.classes_
+        self.estimator_ = clone(self.estimator).fit(X, self.encoder_.transform(np.asarray(y)))
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        return np.asarray(self.encoder_.inverse_transform(self.estimator_.predict(X)))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+        return np.asarray(self.estimator_.predict_proba(X))
+
+
+def preprocessor(frame: pd.DataFrame, scale: bool) -> ColumnTransformer:
+    """Impute, scale (optionally) and one-hot encode, by column type of ``frame``."""
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    categorical = [c for c in frame.columns if c not in numeric]
+    numeric_steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median", keep_empty_features=True))]
+    if scale:
+        numeric_steps.append(("scale", StandardScaler()))
+    return ColumnTransformer(
+        [
+            ("numeric", Pipeline(numeric_steps), numeric),
+            (
+                "categorical",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
+                        ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                    ]
+                ),
+                categorical,
+            ),
+        ],
+        remainder="drop",
+    )
+
+
+def _estimator(family: Family, seed: int) -> Any:
+    if family == "logistic_regression":
+        return LogisticRegression(max_iter=2000, random_state=seed)
+    if family == "random_forest":
+        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
+    return XGBClassifier(tree_method="hist", n_jobs=1, random_state=seed, verbosity=0)
+
+
+def build_candidate(family: Family, X: pd.DataFrame, seed: int) -> LabelEncodedClassifier:  # noqa: N803
+    """An untrained candidate of ``family`` that accepts the raw feature frame ``X``."""
+    pipeline = Pipeline(
+        [("preprocess", preprocessor(X, scale=family == "logistic_regression")), ("model", _estimator(family, seed))]
+    )
+    return LabelEncodedClassifier(pipeline)
+
+
+def scoring_name(metric: Metric, n_classes: int) -> str:
+    """The scikit-learn scorer for ``metric`` given the number of classes."""
+    if metric == "roc_auc" and n_classes > 2:
+        return "roc_auc_ovr_weighted"
+    return metric
+
+
+@dataclass
+class SearchResult:
+    """The best estimator of one family, its parameters and its cross-validated score."""
+
+    family: Family
+    estimator: LabelEncodedClassifier
+    params: dict[str, Any]
+    cv_score: float
+
+
+def search_family(
+    spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams  # noqa: N803
+) -> SearchResult:
+    """Grid-search one family with stratified, seeded cross-validation; refit the best on all of ``X``."""
+    grid = {f"estimator__model__{name}": values for name, values in spec.grid.items()}
+    cv = StratifiedKFold(n_splits=search.cv_folds, shuffle=True, random_state=search.seed)
+    gs = GridSearchCV(
+        build_candidate(spec.family, X, search.seed),
+        grid or [{}],
+        scoring=scoring_name(search.metric, y.nunique()),
+        cv=cv,
+        n_jobs=search.n_jobs,
+        error_score="raise",
+    )
+    gs.fit(X, y)
+    params = {k.removeprefix("estimator__model__"): v for k, v in gs.best_params_.items()}
+    return SearchResult(spec.family, gs.best_estimator_, params, float(gs.best_score_))

@@ -1,0 +1,33 @@
+"""Every artifact, step, pipeline and registry name the project uses, in one place."""
+
+from enum import StrEnum
+
+
+class Artifacts(StrEnum):
+    """Names of the artifacts that steps output (``Annotated[..., Artifacts.X]``)."""
+
+    RAW_DATA = "raw_data"
+    DATA_PROFILE = "data_profile"
+    VALIDATION_REPORT = "validation_report"
+    TRAIN_SET = "train_set"
+    TEST_SET = "test_set"
+    MODEL = "model"
+    CANDIDATES = "candidates"
+    MODEL_URI = "mlflow_model_uri"
+    METRICS = "holdout_metrics"
+    EVALUATION_REPORT = "evaluation_report"
+    REGISTRY_VERSION = "registry_version"
+    PROMOTION = "promotion_decision"
+
+
+class Pipelines(StrEnum):
+    """Names of the pipelines, as they appear on the dashboard."""
+
+    TRAINING = "training"
+
+
+class Aliases(StrEnum):
+    """MLflow registered-model aliases that mark a version's role."""
+
+    CHAMPION = "champion"
+    CHALLENGER = "challenger"

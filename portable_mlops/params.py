@@ -1,0 +1,108 @@
+"""Pydantic parameter models: what a config file or the command line may set, and how it is checked.
+
+Each model is passed to steps as one argument. Validation messages say how to fix the input.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Metric = Literal["roc_auc", "f1_macro", "accuracy", "balanced_accuracy"]
+Family = Literal["logistic_regression", "random_forest", "xgboost"]
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSource(_Params):
+    """Where the training data comes from and which column is the label.
+
+    ``uri`` is ``sklearn://<name>`` for a data set that ships inside scikit-learn (``breast_cancer``,
+    ``wine``, ``iris``), or a CSV / Parquet path or fsspec URI (``s3://...``, ``gs://...``).
+    """
+
+    uri: str = "sklearn://breast_cancer"
+    target: str = "diagnosis"
+
+    @field_validator("uri", "target")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty: give a data URI with --data and a label column with --target")
+        return value.strip()
+
+
+class SplitParams(_Params):
+    """The seeded, stratified holdout split."""
+
+    test_size: float = Field(0.25, gt=0.0, lt=1.0, description="Fraction of rows held out, e.g. 0.25.")
+    seed: int = 42
+
+
+class CandidateSpec(_Params):
+    """One model family and the grid of hyperparameters searched for it."""
+
+    family: Family
+    grid: dict[str, list[float | int | str | None]] = Field(default_factory=dict)
+
+    @field_validator("grid")
+    @classmethod
+    def _grid_lists_not_empty(
+        cls, grid: dict[str, list[float | int | str | None]]
+    ) -> dict[str, list[float | int | str | None]]:
+        for name, values in grid.items():
+            if not values:
+                raise ValueError(f"grid entry '{name}' is empty: list at least one value or remove it")
+        return grid
+
+
+class SearchParams(_Params):
+    """The hyperparameter search over candidate families."""
+
+    candidates: list[CandidateSpec] = Field(
+        default_factory=lambda: [
+            CandidateSpec(family="logistic_regression", grid={"C": [0.1, 1.0]}),
+            CandidateSpec(family="xgboost", grid={"max_depth": [3, 5], "n_estimators": [100]}),
+        ]
+    )
+    cv_folds: int = Field(3, ge=2, le=10)
+    metric: Metric = "roc_auc"
+    seed: int = 42
+    n_jobs: int = Field(1, ge=1, description="Parallel fits in the search; 1 keeps it light on small machines.")
+
+    @model_validator(mode="after")
+    def _families_unique(self) -> "SearchParams":
+        families = [c.family for c in self.candidates]
+        if not families:
+            raise ValueError("search.candidates is empty: list at least one model family")
+        if len(set(families)) != len(families):
+            raise ValueError(f"search.candidates repeats a family ({families}): merge the grids into one entry")
+        return self
+
+
+class ValidationParams(_Params):
+    """Tolerances for the constraints derived from the reference profile."""
+
+    max_null_fraction: float = Field(
+        0.5, ge=0.0, le=1.0, description="A feature may be at most this fraction null, reference or not."
+    )
+    null_fraction_slack: float = Field(
+        0.1, ge=0.0, le=1.0, description="Allowed rise of a column's null fraction over the reference's."
+    )
+    range_slack: float = Field(
+        0.5, ge=0.0, description="Allowed widening of a numeric range, as a fraction of the reference's span."
+    )
+    min_rows: int = Field(20, ge=2, description="Fewest rows the pipeline will train or score on.")
+    min_class_rows: int = Field(
+        5, ge=2, description="Fewest rows per target class (the stratified split and the CV need them)."
+    )
+
+
+class GateParams(_Params):
+    """The quality gate that decides whether a new model replaces the champion."""
+
+    metric: Metric = "roc_auc"
+    margin: float = Field(
+        0.0, ge=0.0, description="The candidate must beat the champion by more than this, on the same holdout."
+    )

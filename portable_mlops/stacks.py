@@ -1,0 +1,68 @@
+"""Importing and activating the stacks described in ``stacks/*.yaml``, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from portable_mlops.errors import StackSetupError
+
+STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+
+
+def stack_file(name: str) -> Path:
+    """The YAML file of the stack called ``name`` (``local``, ``kubeflow``, ``vertex``)."""
+    path = STACKS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in STACKS_DIR.glob("*.yaml")))
+        raise StackSetupError(f"no stack file {path}; choose one of: {known}")
+    return path
+
+
+def read_stack(path: Path) -> dict[str, Any]:
+    """Parse a stack file and check it has the shape ``zenml stack export`` writes."""
+    data = yaml.safe_load(path.read_text())
+    if not isinstance(data, dict) or "stack_name" not in data or "components" not in data:
+        raise StackSetupError(f"{path} is not a ZenML stack export (needs stack_name and components)")
+    return data
+
+
+def _ensure_component(client: Any, component_type: Any, spec: dict[str, Any]) -> Any:
+    name, flavor, config = spec["name"], spec["flavor"], spec.get("configuration") or {}
+    try:
+        existing = client.get_stack_component(component_type, name_id_or_prefix=name, allow_name_prefix_match=False)
+    except KeyError:
+        return client.create_stack_component(name=name, flavor=flavor, component_type=component_type, configuration=config).id
+    if existing.flavor_name != flavor or existing.configuration != config:
+        raise StackSetupError(
+            f"a {component_type.value} named '{name}' already exists with another flavor or configuration; "
+            f"delete it (zenml {component_type.value.replace('_', '-')} delete {name}) or rename it in the stack file"
+        )
+    return existing.id
+
+
+def ensure_stack(name: str, activate: bool = True) -> str:
+    """Import ``stacks/<name>.yaml`` unless its stack exists, then (optionally) activate it.
+
+    Creates nothing when the stack and its components already exist: running it twice is safe.
+    Returns the ZenML stack name.
+    """
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+
+    data = read_stack(stack_file(name))
+    client = Client()
+    stack_name = data["stack_name"]
+    try:
+        client.get_stack(stack_name, allow_name_prefix_match=False)
+    except KeyError:
+        components = {
+            StackComponentType(kind): [_ensure_component(client, StackComponentType(kind), spec) for spec in specs]
+            for kind, specs in data["components"].items()
+        }
+        client.create_stack(name=stack_name, components=components)
+    if activate and client.active_stack_model.name != stack_name:
+        client.activate_stack(stack_name)
+    return str(stack_name)

@@ -1,0 +1,182 @@
+"""Data constraints derived from a reference whylogs profile, checked with whylogs.
+
+The reference is the profile of the champion's training data; on the first run of a model there is
+none and the data's own profile stands in, so only the absolute rules (null limit, rows, classes) bite.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import portable_mlops.compat  # noqa: F401  (before whylogs)
+import pandas as pd
+import whylogs as why
+from whylogs.core import DatasetProfileView
+from whylogs.core.constraints import ConstraintsBuilder, MetricConstraint
+from whylogs.core.constraints.factories import (
+    column_is_nullable_fractional,
+    column_is_nullable_string,
+    frequent_strings_in_reference_set,
+    is_in_range,
+    null_percentage_below_number,
+)
+
+from portable_mlops.errors import DataValidationError
+from portable_mlops.params import ValidationParams
+
+
+def profile_frame(frame: pd.DataFrame) -> DatasetProfileView:
+    """Profile a frame with whylogs, stamped with the current UTC time."""
+    from datetime import datetime, timezone
+
+    profile = why.log(pandas=frame).profile()
+    profile.set_dataset_timestamp(datetime.now(timezone.utc))
+    return profile.view()
+
+
+def _summary(view: DatasetProfileView, column: str) -> dict[str, object]:
+    col = view.get_column(column)
+    return col.to_summary_dict() if col is not None else {}
+
+
+def column_kind(summary: dict[str, object]) -> str:
+    """``numeric``, ``categorical`` or ``empty`` from a column's whylogs type counters."""
+    strings = int(summary.get("types/string", 0) or 0) + int(summary.get("types/object", 0) or 0)
+    numbers = int(summary.get("types/fractional", 0) or 0) + int(summary.get("types/integral", 0) or 0)
+    if strings:
+        return "categorical"
+    return "numeric" if numbers else "empty"
+
+
+def null_fraction(summary: dict[str, object]) -> float:
+    """Fraction of a column's values that are null or NaN."""
+    n = int(summary.get("counts/n", 0) or 0)
+    return int(summary.get("counts/null", 0) or 0) / n if n else 0.0
+
+
+def target_classes(view: DatasetProfileView, target: str) -> set[str]:
+    """The label values a profile saw, as strings (whylogs' frequent-items sketch)."""
+    items = _summary(view, target).get("frequent_items/frequent_strings") or []
+    return {str(item.value) for item in items}  # type: ignore[attr-defined, union-attr]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named constraint on one column."""
+
+    column: str
+    text: str
+    constraint: MetricConstraint | None = None
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """A rule and whether the data met it, with what was observed."""
+
+    column: str
+    rule: str
+    passed: bool
+    observed: str
+
+
+def build_rules(reference: DatasetProfileView, target: str, params: ValidationParams) -> list[Rule]:
+    """Turn a reference profile into whylogs constraints: types, null fractions, ranges, classes."""
+    rules: list[Rule] = []
+    for column in reference.get_columns():
+        summary = _summary(reference, column)
+        if column == target:
+            classes = target_classes(reference, target)
+            rules.append(
+                Rule(column, f"classes within {sorted(classes)}", frequent_strings_in_reference_set(column, classes))
+            )
+            continue
+        kind = column_kind(summary)
+        limit = min(params.max_null_fraction, null_fraction(summary) + params.null_fraction_slack)
+        rules.append(Rule(column, f"null fraction <= {limit:.2f}", null_percentage_below_number(column, limit)))
+        if kind == "numeric":
+            rules.append(Rule(column, "numeric values", column_is_nullable_fractional(column)))
+            lo, hi = float(summary["distribution/min"]), float(summary["distribution/max"])  # type: ignore[arg-type]
+            if math.isfinite(lo) and math.isfinite(hi):
+                slack = params.range_slack * max(hi - lo, abs(hi), 1e-9)
+                low, high = round(lo - slack, 6), round(hi + slack, 6)
+                rules.append(Rule(column, f"values within [{low:g}, {high:g}]", is_in_range(column, low, high)))
+        elif kind == "categorical":
+            rules.append(Rule(column, "text (categorical) values", column_is_nullable_string(column)))
+    return rules
+
+
+def _observed(view: DatasetProfileView, column: str, rule: str, target: str) -> str:
+    summary = _summary(view, column)
+    if not summary:
+        return "column missing"
+    if column == target:
+        return f"classes {sorted(target_classes(view, target))}"
+    if rule.startswith("null"):
+        return f"null fraction {null_fraction(summary):.2f}"
+    if rule.startswith("values within"):
+        return f"min {summary.get('distribution/min')}, max {summary.get('distribution/max')}"
+    return "found " + (column_kind(summary) if column_kind(summary) != "empty" else "only missing values")
+
+
+def check_profile(
+    profile: DatasetProfileView, reference: DatasetProfileView, target: str, params: ValidationParams
+) -> list[RuleResult]:
+    """Check a profile against the rules derived from ``reference``; every rule gets a result."""
+    rules = build_rules(reference, target, params)
+    present = set(profile.get_columns())
+    results = [
+        RuleResult(column, "required column", column in present, "present" if column in present else "missing")
+        for column in reference.get_columns()
+    ]
+    builder = ConstraintsBuilder(dataset_profile_view=profile)
+    checked = [rule for rule in rules if rule.column in present and rule.constraint is not None]
+    for rule in checked:
+        builder.add_constraint(rule.constraint)  # type: ignore[arg-type]
+    report = builder.build().generate_constraints_report()
+    for rule, outcome in zip(checked, report, strict=True):
+        results.append(
+            RuleResult(rule.column, rule.text, outcome.failed == 0, _observed(profile, rule.column, rule.text, target))
+        )
+    for column in profile.get_columns():
+        if column != target:
+            fraction = null_fraction(_summary(profile, column))
+            results.append(
+                RuleResult(
+                    column,
+                    f"null fraction <= {params.max_null_fraction:.2f} (absolute limit)",
+                    fraction <= params.max_null_fraction,
+                    f"null fraction {fraction:.2f}",
+                )
+            )
+    return results
+
+
+def check_rows(frame: pd.DataFrame, target: str, params: ValidationParams) -> list[RuleResult]:
+    """Rules that need the rows themselves: enough rows, at least two classes, enough rows per class."""
+    counts = frame[target].value_counts()
+    return [
+        RuleResult("*", f"at least {params.min_rows} rows", len(frame) >= params.min_rows, f"{len(frame)} rows"),
+        RuleResult(target, "at least 2 classes", len(counts) >= 2, f"classes {sorted(map(str, counts.index))}"),
+        RuleResult(
+            target,
+            f"at least {params.min_class_rows} rows per class",
+            bool(len(counts) and counts.min() >= params.min_class_rows),
+            ", ".join(f"{k}: {v}" for k, v in counts.items()),
+        ),
+    ]
+
+
+def raise_on_failures(results: list[RuleResult], has_champion: bool) -> None:
+    """Raise one :class:`DataValidationError` naming each failed column and rule."""
+    failed = [r for r in results if not r.passed]
+    if not failed:
+        return
+    shown = "; ".join(f"column '{r.column}': {r.rule} ({r.observed})" for r in failed[:3])
+    more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+    fix = (
+        "fix the data, or train it as a new model with --model-name if it changed on purpose"
+        if has_champion
+        else "fix the data"
+    )
+    raise DataValidationError(f"data validation failed: {shown}{more}; {fix}")

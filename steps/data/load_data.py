@@ -1,0 +1,30 @@
+"""Step: load the training data."""
+
+from typing import Annotated
+
+import pandas as pd
+from zenml import log_metadata, step
+
+from portable_mlops.data import load_source
+from portable_mlops.names import Artifacts
+from portable_mlops.params import DataSource
+
+
+@step(enable_cache=False)
+def load_data(source: DataSource) -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]:
+    """Read the data source and normalise its column types.
+
+    Never cached: the file behind a URI can change while the URI stays the same.
+
+    Args:
+        source: Where the data is and which column is the label.
+
+    Returns:
+        The frame: numeric features as float, others as text, rows without a label dropped.
+    """
+    frame = load_source(source)
+    log_metadata(
+        {"source": source.uri, "target": source.target, "rows": len(frame), "columns": frame.shape[1]},
+        infer_artifact=True,
+    )
+    return frame

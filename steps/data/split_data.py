@@ -1,0 +1,28 @@
+"""Step: split the data into training and holdout sets."""
+
+from typing import Annotated
+
+import pandas as pd
+from zenml import step
+
+from portable_mlops.data import split_frame
+from portable_mlops.names import Artifacts
+from portable_mlops.params import DataSource, SplitParams
+
+
+@step
+def split_data(
+    frame: pd.DataFrame, source: DataSource, split: SplitParams
+) -> tuple[Annotated[pd.DataFrame, Artifacts.TRAIN_SET], Annotated[pd.DataFrame, Artifacts.TEST_SET]]:
+    """Split seeded and stratified on the label, so both sets keep the class balance.
+
+    Args:
+        frame: The validated data.
+        source: Names the label column.
+        split: Holdout fraction and seed.
+
+    Returns:
+        The training set and the holdout set.
+    """
+    train, test = split_frame(frame, source.target, split)
+    return train, test

@@ -1,0 +1,73 @@
+"""Step: the quality gate that decides whether the new model becomes the champion."""
+
+from typing import Annotated
+
+import pandas as pd
+from zenml import get_step_context, log_metadata, step
+from zenml.client import Client
+from zenml.enums import ModelStages
+from zenml.logger import get_logger
+from zenml.model_registries.base_model_registry import ModelVersionStage
+
+from portable_mlops.data import features
+from portable_mlops.errors import PromotionError
+from portable_mlops.evaluation import score
+from portable_mlops.names import Aliases, Artifacts
+from portable_mlops.params import DataSource, GateParams
+from portable_mlops.promotion import decide
+from portable_mlops.registry import load_version, version_by_alias
+
+logger = get_logger(__name__)
+
+
+@step(enable_cache=False)
+def promote_model(
+    registry_version: str, metrics: dict[str, float], test: pd.DataFrame, source: DataSource, gate: GateParams
+) -> Annotated[dict[str, object], Artifacts.PROMOTION]:
+    """Compare the new model with the champion on the same holdout and promote only a better one.
+
+    The champion is re-scored on this run's holdout, so both numbers come from the same rows. A
+    promotion moves the MLflow alias ``champion`` and the ZenML model stage ``production``; otherwise
+    the new version gets the alias ``challenger`` and the stage ``staging``, and the champion stays.
+
+    Args:
+        registry_version: The new model's registry version.
+        metrics: The new model's holdout metrics.
+        test: The holdout split.
+        source: Names the label column.
+        gate: The metric and the margin to beat.
+
+    Returns:
+        The decision with both scores and the reason.
+    """
+    registry = Client().active_stack.model_registry
+    context = get_step_context()
+    name = context.model.name
+    client = registry.mlflow_client  # type: ignore[union-attr]
+    champion = version_by_alias(client, name, Aliases.CHAMPION)
+    champion_score = None
+    if champion is not None and champion.version != registry_version:
+        champion_model = load_version(name, champion.version)
+        try:
+            champion_score = score(champion_model, features(test, source.target), test[source.target], gate.metric)
+        except Exception as exc:  # noqa: BLE001 - the champion may not fit this data at all
+            raise PromotionError(
+                f"the champion (version {champion.version}) cannot score this holdout ({exc}); "
+                "train the new data under its own --model-name"
+            ) from exc
+    decision = decide(metrics[gate.metric], champion_score, gate)
+    logger.info("Gate: %s -> %s", decision.reason, "PROMOTE" if decision.promote else "keep champion")
+    if decision.promote:
+        registry.update_model_version(name, registry_version, stage=ModelVersionStage.PRODUCTION)  # type: ignore[union-attr]
+        context.model.set_stage(ModelStages.PRODUCTION, force=True)
+    else:
+        client.set_registered_model_alias(name, Aliases.CHALLENGER, registry_version)
+        context.model.set_stage(ModelStages.STAGING, force=True)
+    result: dict[str, object] = {
+        **decision.as_dict(),
+        "registry_version": registry_version,
+        "previous_champion": champion.version if champion else None,
+    }
+    log_metadata({"promotion": result})
+    context.model.log_metadata({"promotion": result})
+    return result

@@ -1,0 +1,48 @@
+"""Step: register the chosen model in the stack's model registry."""
+
+from typing import Annotated
+
+import zenml
+from zenml import get_step_context, step
+from zenml.client import Client
+from zenml.model_registries.base_model_registry import ModelRegistryModelMetadata
+
+from portable_mlops.errors import StackSetupError
+from portable_mlops.names import Artifacts
+
+
+@step(enable_cache=False)
+def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, Artifacts.REGISTRY_VERSION]:
+    """Register the model as a new version under the pipeline's model name.
+
+    The registry version is tagged with the ZenML run, pipeline and model version it came from, so
+    either side leads to the other. The ZenML Model Control Plane version is this run's model version.
+
+    Args:
+        model_uri: The MLflow URI of the model to register.
+        metrics: Holdout metrics, stored in the version's description.
+
+    Returns:
+        The registry's version number, as a string.
+    """
+    registry = Client().active_stack.model_registry
+    if registry is None:
+        raise StackSetupError("the active stack has no model registry; add one or use --stack local")
+    context = get_step_context()
+    metadata = ModelRegistryModelMetadata(
+        zenml_version=zenml.__version__,
+        zenml_run_name=context.pipeline_run.name,
+        zenml_pipeline_name=context.pipeline.name,
+        zenml_pipeline_run_uuid=str(context.pipeline_run.id),
+        zenml_step_name=context.step_run.name,
+        zenml_model_version=str(context.model.version),  # type: ignore[call-arg]
+    )
+    summary = ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()))
+    version = registry.register_model_version(
+        name=context.model.name,
+        model_source_uri=model_uri,
+        description=f"Holdout: {summary}",
+        metadata=metadata,
+    )
+    context.model.log_metadata({"registry": {"name": context.model.name, "version": str(version.version)}})
+    return str(version.version)

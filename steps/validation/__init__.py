@@ -1,0 +1,1 @@
+"""Validation stage steps."""
