@@ -98,7 +98,8 @@ def build_rules(reference: DatasetProfileView, target: str, params: ValidationPa
             rules.append(Rule(column, "numeric values", column_is_nullable_fractional(column)))
             lo, hi = float(summary["distribution/min"]), float(summary["distribution/max"])  # type: ignore[arg-type]
             if math.isfinite(lo) and math.isfinite(hi):
-                slack = params.range_slack * max(hi - lo, abs(hi), 1e-9)
+                span = hi - lo if hi > lo else max(abs(hi), 1.0)
+                slack = params.range_slack * span
                 low, high = round(lo - slack, 6), round(hi + slack, 6)
                 rules.append(Rule(column, f"values within [{low:g}, {high:g}]", is_in_range(column, low, high)))
         elif kind == "categorical":

@@ -46,8 +46,8 @@ def promote_model(
     client = registry.mlflow_client  # type: ignore[union-attr]
     champion = version_by_alias(client, name, Aliases.CHAMPION)
     champion_score = None
-    if champion is not None and champion.version != registry_version:
-        champion_model = load_version(name, champion.version)
+    if champion is not None and str(champion.version) != registry_version:
+        champion_model = load_version(name, str(champion.version))
         try:
             champion_score = score(champion_model, features(test, source.target), test[source.target], gate.metric)
         except Exception as exc:  # noqa: BLE001 - the champion may not fit this data at all
@@ -66,7 +66,7 @@ def promote_model(
     result: dict[str, object] = {
         **decision.as_dict(),
         "registry_version": registry_version,
-        "previous_champion": champion.version if champion else None,
+        "previous_champion": str(champion.version) if champion else None,
     }
     log_metadata({"promotion": result})
     context.model.log_metadata({"promotion": result})

@@ -1,0 +1,73 @@
+"""Fixtures for whole-pipeline tests: run.py as a user runs it, state read back through the APIs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+LOCAL_STACK = "pmlops-local"
+
+
+@dataclass
+class Result:
+    """How a run.py invocation ended."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def last_error_line(self) -> str:
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+def run_cli(*args: str, timeout: int = 600) -> Result:
+    """Run ``python run.py ARGS`` in the repository, sharing the session's ZenML config."""
+    env = dict(os.environ)
+    proc = subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def mlflow_client() -> Any:
+    """An MLflow client on the local stack's tracking store (the one the pipelines used)."""
+    from mlflow import MlflowClient
+    from zenml.client import Client
+    from zenml.enums import StackComponentType
+    from zenml.stack import StackComponent
+
+    stack = Client().get_stack(LOCAL_STACK)
+    model = stack.components[StackComponentType.EXPERIMENT_TRACKER][0]
+    tracker = StackComponent.from_model(model)
+    uri = tracker.get_tracking_uri()  # type: ignore[attr-defined]
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def champion(name: str) -> str | None:
+    """The registry version holding the ``champion`` alias, or None."""
+    from portable_mlops.registry import version_by_alias
+
+    found = version_by_alias(mlflow_client(), name, "champion")
+    return str(found.version) if found else None
+
+
+def registry_versions(name: str) -> list[str]:
+    """All registry versions of ``name``."""
+    return sorted((str(v.version) for v in mlflow_client().search_model_versions(f"name='{name}'")), key=int)
+
+
+@pytest.fixture(scope="session")
+def first_run() -> Result:
+    """The Quickstart's job: import the local stack and train the default model."""
+    result = run_cli("--stack", "local", "--pipeline", "training")
+    assert result.code == 0, result.stderr[-3000:]
+    return result

@@ -1,0 +1,114 @@
+"""The training pipeline end to end on the local stack, with an isolated ZenML config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT, mixed_frame
+from tests.integration.conftest import LOCAL_STACK, Result, champion, mlflow_client, registry_versions, run_cli
+
+pytestmark = pytest.mark.integration
+MODEL = "breast_cancer_classifier"
+
+
+def test_first_run_registers_a_champion_in_mlflow_and_zenml(first_run: Result) -> None:
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    assert "PROMOTED to champion" in first_run.stdout
+    version = champion(MODEL)
+    assert version is not None and version in registry_versions(MODEL)
+    production = Client().get_model_version(MODEL, ModelStages.PRODUCTION)
+    assert str(production.run_metadata["registry"]["version"]) == version
+    assert production.get_artifact("model") is not None and production.get_artifact("data_profile") is not None
+    mlflow_version = mlflow_client().get_model_version(MODEL, version)
+    assert mlflow_version.tags["zenml_pipeline_name"] == "training"
+
+
+def test_stack_import_is_idempotent(first_run: Result) -> None:
+    from zenml.client import Client
+
+    again = run_cli("--stack", "local", "--pipeline", "training", "--no-cache")
+    assert again.code == 0, again.stderr[-2000:]
+    client = Client()
+    assert len(client.list_stacks(name=LOCAL_STACK).items) == 1
+    expected = yaml.safe_load((ROOT / "stacks" / "local.yaml").read_text())["components"]
+    stack = client.get_stack(LOCAL_STACK)
+    assert {k.value: len(v) for k, v in stack.components.items()} == {k: len(v) for k, v in expected.items()}
+    for kind, specs in expected.items():
+        assert len(client.list_stack_components(name=specs[0]["name"]).items) == 1
+
+
+def _cancer_csv(tmp_path: Path, edit) -> Path:
+    from portable_mlops.data import load_builtin
+
+    frame = edit(load_builtin("breast_cancer"))
+    path = tmp_path / "batch.csv"
+    if frame is None:
+        path.write_text("")
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def _text_radius(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["mean radius"] = ["big" if i % 2 else "small" for i in range(len(frame))]
+    return frame
+
+
+def _huge_area(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[:5, "mean area"] = 1e7
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("case", "edit", "expected"),
+    [
+        ("missing target", lambda f: f.drop(columns=["diagnosis"]), "target column 'diagnosis' is not in the data"),
+        ("empty file", lambda f: None, "is empty"),
+        ("wrong type", _text_radius, "column 'mean radius': numeric values (found categorical)"),
+        ("constraint violation", _huge_area, "column 'mean area': values within"),
+    ],
+)
+def test_bad_data_stops_with_one_line_and_keeps_the_champion(first_run, tmp_path, case, edit, expected) -> None:
+    before_champion, before_versions = champion(MODEL), registry_versions(MODEL)
+    path = _cancer_csv(tmp_path, edit)
+    result = run_cli("--pipeline", "training", "--data", str(path), "--target", "diagnosis", "--model-name", MODEL)
+    assert result.code != 0, case
+    assert result.last_error_line.startswith("error: "), result.stderr[-1500:]
+    assert expected in result.last_error_line
+    assert champion(MODEL) == before_champion
+    assert registry_versions(MODEL) == before_versions
+
+
+def test_worse_model_stays_challenger(first_run, tmp_path: Path) -> None:
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    config = yaml.safe_load((ROOT / "configs" / "training.yaml").read_text())
+    config["parameters"]["search"]["candidates"] = [{"family": "logistic_regression", "grid": {"C": [1e-5]}}]
+    config["parameters"]["split"]["test_size"] = 0.3
+    path = tmp_path / "worse.yaml"
+    path.write_text(yaml.safe_dump(config))
+    before = champion(MODEL)
+    production_before = Client().get_model_version(MODEL, ModelStages.PRODUCTION).id
+    result = run_cli("--pipeline", "training", "--config", str(path))
+    assert result.code == 0, result.stderr[-2000:]
+    assert "kept as challenger" in result.stdout
+    assert champion(MODEL) == before
+    newest = registry_versions(MODEL)[-1]
+    assert "challenger" in mlflow_client().get_model_version(MODEL, newest).aliases
+    assert Client().get_model_version(MODEL, ModelStages.PRODUCTION).id == production_before
+
+
+def test_user_csv_with_text_and_missing_values(first_run, tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    mixed_frame(300, seed=3).to_csv(path, index=False)
+    result = run_cli("--pipeline", "training", "--data", str(path), "--target", "label")
+    assert result.code == 0, result.stderr[-2000:]
+    assert "Model 'customers_classifier'" in result.stdout
+    assert champion("customers_classifier") == "1"
