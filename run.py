@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def _run_training(config: dict[str, Any], no_cache: bool) -> Any:
     from pipelines import training_pipeline
 
     path = write_config(config)
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     try:
         options: dict[str, Any] = {"config_path": str(path)}
         if no_cache:
@@ -94,18 +94,42 @@ def _summary(run: Any) -> list[str]:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("Examples:")[1])
-@click.option("--stack", type=click.Choice(["local", "kubeflow", "vertex"]), default=None,
-              help="Import (if missing) and activate stacks/<name>.yaml. Default: the active ZenML stack.")
-@click.option("--pipeline", "pipeline_name", type=click.Choice(["training", "all"]), default="all", show_default=True,
-              help="Which pipeline to run.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="ZenML run-config YAML. Default: configs/<pipeline>.yaml.")
+@click.option(
+    "--stack",
+    type=click.Choice(["local", "kubeflow", "vertex"]),
+    default=None,
+    help="Import (if missing) and activate stacks/<name>.yaml. Default: the active ZenML stack.",
+)
+@click.option(
+    "--pipeline",
+    "pipeline_name",
+    type=click.Choice(["training", "all"]),
+    default="all",
+    show_default=True,
+    help="Which pipeline to run.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="ZenML run-config YAML. Default: configs/<pipeline>.yaml.",
+)
 @click.option("--data", default=None, help="CSV/Parquet path or fsspec URI, or sklearn://<name>. Overrides the config.")
 @click.option("--target", default=None, help="Label column of --data. Overrides the config.")
-@click.option("--model-name", default=None, help="Registry model name. Default: from the config, or from --data's file name.")
+@click.option(
+    "--model-name", default=None, help="Registry model name. Default: from the config, or from --data's file name."
+)
 @click.option("--no-cache", is_flag=True, help="Re-run every step instead of reusing cached results.")
-def main(stack: str | None, pipeline_name: str, config_path: Path | None, data: str | None,
-         target: str | None, model_name: str | None, no_cache: bool) -> None:
+def main(
+    stack: str | None,
+    pipeline_name: str,
+    config_path: Path | None,
+    data: str | None,
+    target: str | None,
+    model_name: str | None,
+    no_cache: bool,
+) -> None:
     """Run the training pipeline (more with later pipelines) on the chosen stack."""
     try:
         config = apply_overrides(load_config(config_path or PIPELINE_CONFIGS["training"]), data, target, model_name)
@@ -116,7 +140,7 @@ def main(stack: str | None, pipeline_name: str, config_path: Path | None, data: 
         run = _run_training(config, no_cache)
         for line in _summary(run):
             click.echo(line)
-    except Exception as exc:  # noqa: BLE001 - every failure ends in one line and a non-zero exit
+    except Exception as exc:
         cause = _root_cause(exc)
         logging.getLogger(__name__).debug("failure", exc_info=exc)
         message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__

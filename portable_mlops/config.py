@@ -20,9 +20,13 @@ def load_config(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError as exc:
-        raise UserFacingError(f"config file {path} does not exist; pass --config with a file from {CONFIGS_DIR}") from exc
+        raise UserFacingError(
+            f"config file {path} does not exist; pass --config with a file from {CONFIGS_DIR}"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise UserFacingError(f"config file {path} is not valid YAML ({str(exc).splitlines()[0]}); fix its syntax") from exc
+        raise UserFacingError(
+            f"config file {path} is not valid YAML ({str(exc).splitlines()[0]}); fix its syntax"
+        ) from exc
     if not isinstance(data, dict):
         raise UserFacingError(f"config file {path} must hold a mapping (settings, parameters, steps, model)")
     return data
@@ -63,7 +67,7 @@ def apply_overrides(
 
 def write_config(config: dict[str, Any]) -> Path:
     """Write a resolved config to a temporary file ZenML can read."""
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="pmlops-run-", delete=False)
-    with handle:
+    descriptor, name = tempfile.mkstemp(suffix=".yaml", prefix="pmlops-run-")
+    with os.fdopen(descriptor, "w") as handle:
         yaml.safe_dump(config, handle, sort_keys=False)
-    return Path(handle.name)
+    return Path(name)

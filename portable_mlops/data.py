@@ -63,7 +63,7 @@ def read_table(uri: str) -> pd.DataFrame:
             raise DataSourceError(f"data source '{uri}' does not exist; check the path or URI given with --data")
     except DataSourceError:
         raise
-    except Exception as exc:  # noqa: BLE001 - fsspec raises backend-specific errors
+    except Exception as exc:
         raise DataSourceError(f"cannot reach data source '{uri}' ({type(exc).__name__}: {exc})") from exc
     try:
         if lower.endswith(_PARQUET_SUFFIXES):
@@ -78,7 +78,9 @@ def read_table(uri: str) -> pd.DataFrame:
         raise DataSourceError(f"data file '{uri}' is not valid CSV ({first}); fix the file or export it again") from exc
     except (OSError, ValueError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataSourceError(f"cannot read '{uri}' ({first}); check that it is a complete CSV or Parquet file") from exc
+        raise DataSourceError(
+            f"cannot read '{uri}' ({first}); check that it is a complete CSV or Parquet file"
+        ) from exc
 
 
 def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
@@ -103,7 +105,9 @@ def prepare_frame(frame: pd.DataFrame, target: str) -> pd.DataFrame:
         raise DataSourceError("the data has a header but no rows; give a file with data rows")
     if target not in frame.columns:
         shown = ", ".join(map(str, list(frame.columns)[:12]))
-        raise DataSourceError(f"target column '{target}' is not in the data (columns: {shown}); pass --target with one of them")
+        raise DataSourceError(
+            f"target column '{target}' is not in the data (columns: {shown}); pass --target with one of them"
+        )
     if len(frame.columns) == 1:
         raise DataSourceError(f"the data has only the target column '{target}'; it needs at least one feature column")
     out = frame.loc[frame[target].notna()].copy()
@@ -118,7 +122,9 @@ def prepare_frame(frame: pd.DataFrame, target: str) -> pd.DataFrame:
         elif pd.api.types.is_numeric_dtype(series):
             out[column] = series.astype("float64")
         elif pd.api.types.is_datetime64_any_dtype(series):
-            raise DataSourceError(f"column '{column}' holds dates, which the model cannot use; drop it or turn it into numbers")
+            raise DataSourceError(
+                f"column '{column}' holds dates, which the model cannot use; drop it or turn it into numbers"
+            )
         else:
             mixed = _mixed_numeric(series)
             if mixed is not None:
@@ -146,9 +152,7 @@ def default_model_name(uri: str) -> str:
 
 def split_frame(frame: pd.DataFrame, target: str, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded, stratified train/test split."""
-    train, test = train_test_split(
-        frame, test_size=params.test_size, random_state=params.seed, stratify=frame[target]
-    )
+    train, test = train_test_split(frame, test_size=params.test_size, random_state=params.seed, stratify=frame[target])
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 

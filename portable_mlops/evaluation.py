@@ -10,10 +10,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
     RocCurveDisplay,
@@ -23,11 +23,11 @@ from sklearn.metrics import (  # noqa: E402
     roc_auc_score,
 )
 
-from portable_mlops.params import Metric  # noqa: E402
-from portable_mlops.reports import html_page, html_table  # noqa: E402
+from portable_mlops.params import Metric
+from portable_mlops.reports import html_page, html_table
 
 
-def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:  # noqa: N803
+def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro F1 and ROC AUC (one-vs-rest, weighted, for several classes)."""
     y_true = np.asarray(y).astype(str)
     predicted = np.asarray(model.predict(X)).astype(str)
@@ -45,7 +45,7 @@ def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, floa
     }
 
 
-def score(model: Any, X: pd.DataFrame, y: pd.Series, metric: Metric) -> float:  # noqa: N803
+def score(model: Any, X: pd.DataFrame, y: pd.Series, metric: Metric) -> float:
     """One metric of ``model`` on ``X``, ``y``: the number the promotion gate compares."""
     return compute_metrics(model, X, y)[metric]
 
@@ -57,7 +57,7 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:  # noqa: N803
+def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:
     y_true = np.asarray(y).astype(str)
     classes = [str(c) for c in model.classes_]
     proba = model.predict_proba(X)
@@ -78,7 +78,7 @@ def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:  # no
 
 
 def evaluation_report(
-    model: Any, X: pd.DataFrame, y: pd.Series, metrics: dict[str, float], candidates: list[dict[str, Any]]  # noqa: N803
+    model: Any, X: pd.DataFrame, y: pd.Series, metrics: dict[str, float], candidates: list[dict[Any, Any]]
 ) -> str:
     """The holdout report: metrics, candidates, confusion matrix, ROC and PR curves."""
     figures = "".join(

@@ -33,16 +33,16 @@ class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mi
     def __init__(self, estimator: Any = None) -> None:
         self.estimator = estimator
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> LabelEncodedClassifier:  # noqa: N803
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> LabelEncodedClassifier:
         self.encoder_ = LabelEncoder().fit(np.asarray(y))
         self.classes_ = self.encoder_.classes_
         self.estimator_ = clone(self.estimator).fit(X, self.encoder_.transform(np.asarray(y)))
         return self
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.encoder_.inverse_transform(self.estimator_.predict(X)))
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.estimator_.predict_proba(X))
 
 
@@ -79,7 +79,7 @@ def _estimator(family: Family, seed: int) -> Any:
     return XGBClassifier(tree_method="hist", n_jobs=1, random_state=seed, verbosity=0)
 
 
-def build_candidate(family: Family, X: pd.DataFrame, seed: int) -> LabelEncodedClassifier:  # noqa: N803
+def build_candidate(family: Family, X: pd.DataFrame, seed: int) -> LabelEncodedClassifier:
     """An untrained candidate of ``family`` that accepts the raw feature frame ``X``."""
     pipeline = Pipeline(
         [("preprocess", preprocessor(X, scale=family == "logistic_regression")), ("model", _estimator(family, seed))]
@@ -104,9 +104,7 @@ class SearchResult:
     cv_score: float
 
 
-def search_family(
-    spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams  # noqa: N803
-) -> SearchResult:
+def search_family(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams) -> SearchResult:
     """Grid-search one family with stratified, seeded cross-validation; refit the best on all of ``X``."""
     grid = {f"estimator__model__{name}": values for name, values in spec.grid.items()}
     cv = StratifiedKFold(n_splits=search.cv_folds, shuffle=True, random_state=search.seed)

@@ -28,7 +28,7 @@ def load_version(name: str, version: str) -> Any:
     uri = f"models:/{name}/{version}"
     try:
         return mlflow.sklearn.load_model(uri)
-    except Exception as exc:  # noqa: BLE001 - MLflow raises many kinds here
+    except Exception as exc:
         raise PromotionError(
             f"cannot load the champion {uri} ({type(exc).__name__}: {exc}); "
             "fix or remove its 'champion' alias in the MLflow registry, then re-run"

@@ -34,7 +34,9 @@ def _ensure_component(client: Any, component_type: Any, spec: dict[str, Any]) ->
     try:
         existing = client.get_stack_component(component_type, name_id_or_prefix=name, allow_name_prefix_match=False)
     except KeyError:
-        return client.create_stack_component(name=name, flavor=flavor, component_type=component_type, configuration=config).id
+        return client.create_stack_component(
+            name=name, flavor=flavor, component_type=component_type, configuration=config
+        ).id
     if existing.flavor_name != flavor or existing.configuration != config:
         raise StackSetupError(
             f"a {component_type.value} named '{name}' already exists with another flavor or configuration; "

@@ -31,7 +31,7 @@ def pip_requirements() -> list[str]:
 
 
 def log_candidate(
-    family: str, model: Any, params: dict[str, Any], metrics: dict[str, float], X: pd.DataFrame  # noqa: N803
+    family: str, model: Any, params: dict[str, Any], metrics: dict[str, float], X: pd.DataFrame
 ) -> tuple[str, str]:
     """Log one candidate as a nested MLflow run; return its run id and model URI (``models:/<id>``)."""
     example = X.dropna().head(5) if len(X.dropna()) else X.head(5)

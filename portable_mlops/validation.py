@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
 
-import portable_mlops.compat  # noqa: F401  (before whylogs)
 import pandas as pd
 import whylogs as why
 from whylogs.core import DatasetProfileView
@@ -22,25 +23,26 @@ from whylogs.core.constraints.factories import (
     null_percentage_below_number,
 )
 
+import portable_mlops.compat  # noqa: F401  (before whylogs)
 from portable_mlops.errors import DataValidationError
 from portable_mlops.params import ValidationParams
 
 
 def profile_frame(frame: pd.DataFrame) -> DatasetProfileView:
     """Profile a frame with whylogs, stamped with the current UTC time."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     profile = why.log(pandas=frame).profile()
-    profile.set_dataset_timestamp(datetime.now(timezone.utc))
+    profile.set_dataset_timestamp(datetime.now(UTC))
     return profile.view()
 
 
-def _summary(view: DatasetProfileView, column: str) -> dict[str, object]:
+def _summary(view: DatasetProfileView, column: str) -> dict[str, Any]:
     col = view.get_column(column)
     return col.to_summary_dict() if col is not None else {}
 
 
-def column_kind(summary: dict[str, object]) -> str:
+def column_kind(summary: dict[str, Any]) -> str:
     """``numeric``, ``categorical`` or ``empty`` from a column's whylogs type counters."""
     strings = int(summary.get("types/string", 0) or 0) + int(summary.get("types/object", 0) or 0)
     numbers = int(summary.get("types/fractional", 0) or 0) + int(summary.get("types/integral", 0) or 0)
@@ -49,7 +51,7 @@ def column_kind(summary: dict[str, object]) -> str:
     return "numeric" if numbers else "empty"
 
 
-def null_fraction(summary: dict[str, object]) -> float:
+def null_fraction(summary: dict[str, Any]) -> float:
     """Fraction of a column's values that are null or NaN."""
     n = int(summary.get("counts/n", 0) or 0)
     return int(summary.get("counts/null", 0) or 0) / n if n else 0.0

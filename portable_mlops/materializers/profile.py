@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-import portable_mlops.compat  # noqa: F401  (before whylogs)
 from whylogs.core import DatasetProfileView
 from zenml.enums import ArtifactType, VisualizationType
 from zenml.io import fileio
 from zenml.materializers.base_materializer import BaseMaterializer
 
+import portable_mlops.compat  # noqa: F401  (before whylogs)
 from portable_mlops.reports import profile_report
 
 PROFILE_FILENAME = "profile.pb"

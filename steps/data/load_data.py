@@ -24,7 +24,7 @@ def load_data(source: DataSource) -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]
     """
     frame = load_source(source)
     log_metadata(
-        {"source": source.uri, "target": source.target, "rows": len(frame), "columns": frame.shape[1]},
+        metadata={"source": source.uri, "target": source.target, "rows": len(frame), "columns": frame.shape[1]},
         infer_artifact=True,
     )
     return frame

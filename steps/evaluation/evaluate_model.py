@@ -40,6 +40,6 @@ def evaluate_model(
     for name, value in metrics.items():
         client.log_metric(run_id, f"holdout_{name}", value)
     mlflow.log_metrics({f"holdout_{name}": value for name, value in metrics.items()})
-    log_metadata({"holdout": metrics}, infer_model=True)
+    log_metadata(metadata={"holdout": metrics}, infer_model=True)
     report = evaluation_report(model, X, y, metrics, candidates.to_dict(orient="records"))
     return metrics, HTMLString(report)

@@ -50,7 +50,7 @@ def promote_model(
         champion_model = load_version(name, str(champion.version))
         try:
             champion_score = score(champion_model, features(test, source.target), test[source.target], gate.metric)
-        except Exception as exc:  # noqa: BLE001 - the champion may not fit this data at all
+        except Exception as exc:
             raise PromotionError(
                 f"the champion (version {champion.version}) cannot score this holdout ({exc}); "
                 "train the new data under its own --model-name"

@@ -17,7 +17,9 @@ logger = get_logger(__name__)
 
 
 @step(experiment_tracker=True)
-def train_candidates(train: pd.DataFrame, source: DataSource, search: SearchParams) -> tuple[
+def train_candidates(
+    train: pd.DataFrame, source: DataSource, search: SearchParams
+) -> tuple[
     Annotated[LabelEncodedClassifier, ArtifactConfig(name=Artifacts.MODEL, artifact_type=ArtifactType.MODEL)],
     Annotated[pd.DataFrame, Artifacts.CANDIDATES],
     Annotated[str, Artifacts.MODEL_URI],
@@ -41,9 +43,18 @@ def train_candidates(train: pd.DataFrame, source: DataSource, search: SearchPara
     for index, spec in enumerate(search.candidates, start=1):
         logger.info("Searching %s (%d/%d): grid %s", spec.family, index, len(search.candidates), spec.grid)
         result = search_family(spec, X, y, search)
-        run_id, uri = log_candidate(spec.family, result.estimator, result.params, {f"cv_{search.metric}": result.cv_score}, X)
+        run_id, uri = log_candidate(
+            spec.family, result.estimator, result.params, {f"cv_{search.metric}": result.cv_score}, X
+        )
         logger.info("%s: cv %s %.4f with %s", spec.family, search.metric, result.cv_score, result.params)
-        rows.append({"family": spec.family, f"cv_{search.metric}": result.cv_score, "params": str(result.params), "mlflow_run_id": run_id})
+        rows.append(
+            {
+                "family": spec.family,
+                f"cv_{search.metric}": result.cv_score,
+                "params": str(result.params),
+                "mlflow_run_id": run_id,
+            }
+        )
         if result.cv_score > best_score:
             best, best_uri, best_score = result.estimator, uri, result.cv_score
     assert best is not None  # SearchParams guarantees at least one candidate

@@ -1,6 +1,6 @@
 """Step: profile the data with the stack's whylogs data validator."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 import pandas as pd
@@ -28,5 +28,5 @@ def profile_data(frame: pd.DataFrame) -> Annotated[DatasetProfileView, Artifacts
     """
     validator = Client().active_stack.data_validator
     if validator is not None and hasattr(validator, "data_profiling"):
-        return validator.data_profiling(frame, dataset_timestamp=datetime.now(timezone.utc))
+        return validator.data_profiling(frame, dataset_timestamp=datetime.now(UTC))
     return profile_frame(frame)

@@ -39,7 +39,7 @@ def test_stack_import_is_idempotent(first_run: Result) -> None:
     expected = yaml.safe_load((ROOT / "stacks" / "local.yaml").read_text())["components"]
     stack = client.get_stack(LOCAL_STACK)
     assert {k.value: len(v) for k, v in stack.components.items()} == {k: len(v) for k, v in expected.items()}
-    for kind, specs in expected.items():
+    for specs in expected.values():
         assert len(client.list_stack_components(name=specs[0]["name"]).items) == 1
 
 

@@ -68,7 +68,7 @@ def test_stack_files_use_registered_flavors_and_no_secrets() -> None:
 
 
 def test_unknown_stack_names_the_choices() -> None:
-    with pytest.raises(UserFacingError, match="choose one of: .*local"):
+    with pytest.raises(UserFacingError, match=r"choose one of: .*local"):
         stack_file("minikube")
 
 
@@ -81,5 +81,11 @@ def test_local_stack_file_matches_export_format() -> None:
     data = yaml.safe_load((STACKS_DIR / "local.yaml").read_text())
     assert set(data) == {"components", "stack_name", "zenml_version"}
     kinds = set(data["components"])
-    assert {"orchestrator", "artifact_store", "experiment_tracker", "model_registry", "data_validator",
-            "model_deployer"} <= kinds
+    assert {
+        "orchestrator",
+        "artifact_store",
+        "experiment_tracker",
+        "model_registry",
+        "data_validator",
+        "model_deployer",
+    } <= kinds

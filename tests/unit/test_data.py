@@ -72,7 +72,7 @@ def test_rows_without_label_are_dropped(mixed) -> None:
 def test_split_is_seeded_and_stratified(cancer) -> None:
     params = SplitParams(test_size=0.25, seed=7)
     train_a, test_a = split_frame(cancer, "diagnosis", params)
-    train_b, test_b = split_frame(cancer, "diagnosis", params)
+    _, test_b = split_frame(cancer, "diagnosis", params)
     pd.testing.assert_frame_equal(test_a, test_b)
     share = cancer["diagnosis"].value_counts(normalize=True)
     assert abs(test_a["diagnosis"].value_counts(normalize=True)["benign"] - share["benign"]) < 0.01
@@ -81,8 +81,12 @@ def test_split_is_seeded_and_stratified(cancer) -> None:
 
 @pytest.mark.parametrize(
     ("uri", "name"),
-    [("data/churn-2024.csv", "churn_2024_classifier"), ("s3://b/x/Sales.parquet", "sales_classifier"),
-     ("sklearn://wine", "wine_classifier"), ("t.csv.gz", "t_classifier")],
+    [
+        ("data/churn-2024.csv", "churn_2024_classifier"),
+        ("s3://b/x/Sales.parquet", "sales_classifier"),
+        ("sklearn://wine", "wine_classifier"),
+        ("t.csv.gz", "t_classifier"),
+    ],
 )
 def test_default_model_name(uri: str, name: str) -> None:
     assert default_model_name(uri) == name

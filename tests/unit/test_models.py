@@ -27,7 +27,9 @@ def test_unseen_category_at_prediction_is_tolerated(mixed) -> None:
 
 def test_search_picks_from_grid_and_beats_chance(cancer) -> None:
     train, test = split_frame(cancer, "diagnosis", SplitParams())
-    search = SearchParams(candidates=[CandidateSpec(family="xgboost", grid={"max_depth": [2, 3], "n_estimators": [50]})])
+    search = SearchParams(
+        candidates=[CandidateSpec(family="xgboost", grid={"max_depth": [2, 3], "n_estimators": [50]})]
+    )
     result = search_family(search.candidates[0], features(train, "diagnosis"), train["diagnosis"], search)
     assert result.params["max_depth"] in {2, 3}
     metrics = compute_metrics(result.estimator, features(test, "diagnosis"), test["diagnosis"])
