@@ -2,14 +2,18 @@
 
 Examples:
 
-    python run.py --stack local                 # import + activate the local stack, run training
-    python run.py                               # run on whatever stack is active (zenml stack set ...)
-    python run.py --data data/churn.csv --target churned
-    python run.py --config configs/training.yaml --no-cache
+    python run.py --stack local                  # import + activate the local stack; train, deploy, score
+    python run.py                                # the same on whatever stack is active (zenml stack set ...)
+    python run.py --pipeline training --data data/churn.csv --target churned
+    python run.py --pipeline deployment          # (re)deploy the champion; prints the endpoint
+    python run.py --pipeline inference --data batch.csv              # score a batch, check drift
+    python run.py --pipeline inference --data drifted.csv --retrain-on-drift
+    python run.py --pipeline training --config my-training.yaml --no-cache
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -19,21 +23,25 @@ from typing import Any
 import click
 
 import portable_mlops.compat  # noqa: F401  (before anything imports whylogs)
-from portable_mlops.config import CONFIGS_DIR, apply_overrides, load_config, write_config
+from portable_mlops.config import CONFIGS_DIR, apply_overrides, load_config, set_parameter, write_config
 from portable_mlops.errors import UserFacingError
 
-PIPELINE_CONFIGS = {"training": CONFIGS_DIR / "training.yaml"}
+ORDER = ("training", "deployment", "inference")
 
 
 def _root_cause(exc: BaseException) -> BaseException:
-    seen = exc
-    while True:
+    seen: BaseException | None = exc
+    while seen is not None:
         if isinstance(seen, UserFacingError):
             return seen
-        nxt = seen.__cause__ or seen.__context__
-        if nxt is None:
-            return exc
-        seen = nxt
+        seen = seen.__cause__ or seen.__context__
+    return exc
+
+
+def _pipeline(kind: str) -> Any:
+    import pipelines
+
+    return getattr(pipelines, f"{kind}_pipeline")
 
 
 def _step_failure(pipeline_name: str, since: datetime) -> str | None:
@@ -52,45 +60,96 @@ def _step_failure(pipeline_name: str, since: datetime) -> str | None:
     return None
 
 
-def _run_training(config: dict[str, Any], no_cache: bool) -> Any:
-    from pipelines import training_pipeline
+def _require_champion(config: dict[str, Any]) -> None:
+    from zenml.client import Client
+    from zenml.enums import ModelStages
 
+    from portable_mlops.champion import NoChampionError
+
+    name = config["model"]["name"]
+    try:
+        Client().get_model_version(name, ModelStages.PRODUCTION)
+    except KeyError as exc:
+        raise NoChampionError(
+            f"model '{name}' has no champion yet; train one first: python run.py --pipeline training"
+        ) from exc
+
+
+def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
+    """Run one pipeline with a resolved config; a failed step becomes a one-line UserFacingError."""
+    if config.get("model", {}).get("version") == "production":
+        _require_champion(config)
+    pipeline = _pipeline(kind)
     path = write_config(config)
     started = datetime.now(UTC).replace(tzinfo=None)
     try:
         options: dict[str, Any] = {"config_path": str(path)}
         if no_cache:
             options["enable_cache"] = False
-        return training_pipeline.with_options(**options)()
+        run = pipeline.with_options(**options)()
     except RuntimeError as exc:
-        reason = _step_failure(training_pipeline.name, started)
+        reason = _step_failure(pipeline.name, started)
         if reason is None:
             raise
         raise UserFacingError(reason) from exc
     finally:
         path.unlink(missing_ok=True)
-
-
-def _summary(run: Any) -> list[str]:
     from zenml.client import Client
 
+    run = Client().get_pipeline_run(run.id)
+    if run.status.value != "completed":
+        raise UserFacingError(
+            f"the {kind} run '{run.name}' ended '{run.status.value}', not completed; see: zenml pipeline runs describe {run.id}"
+        )
+    return run
+
+
+def _output(run: Any, step: str, artifact: str) -> Any:
+    return run.steps[step].outputs[artifact][0].load()
+
+
+def summarise(kind: str, run: Any) -> list[str]:
+    """What a user needs to know about a finished run."""
     from portable_mlops.names import Artifacts
 
-    run = Client().get_pipeline_run(run.id)
-    lines = [f"Run '{run.name}' on stack '{Client().active_stack_model.name}': {run.status.value}"]
-    promotion_step = run.steps.get("promote_model")
-    if promotion_step is not None and run.status.value == "completed":
-        decision = promotion_step.outputs[Artifacts.PROMOTION][0].load()
-        metrics = run.steps["evaluate_model"].outputs[Artifacts.METRICS][0].load()
-        model = run.model_version
-        shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()))
-        verdict = "PROMOTED to champion" if decision["promote"] else "kept as challenger"
+    lines = [f"[{kind}] run '{run.name}': {run.status.value}"]
+    if kind == "training":
+        decision = _output(run, "promote_model", Artifacts.PROMOTION)
+        metrics = _output(run, "evaluate_model", Artifacts.METRICS)
+        verdict = "PROMOTED to champion" if decision["promote"] else "kept as challenger (champion unchanged)"
         lines += [
-            f"Model '{model.model.name}' version {model.name} (registry v{decision['registry_version']}): {verdict}",
+            f"  model '{run.model_version.model.name}' version {run.model_version.name} "
+            f"(registry v{decision['registry_version']}): {verdict}",
             f"  gate: {decision['reason']}",
-            f"  holdout: {shown}",
+            "  holdout: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items())),
         ]
+    elif kind == "deployment":
+        service = _output(run, "deploy_model", Artifacts.DEPLOYMENT)
+        url = service.prediction_url
+        example = json.dumps({"dataframe_split": {"columns": ["<feature>", "..."], "data": [["<value>", "..."]]}})
+        lines += [
+            f"  endpoint: {url}",
+            f"  example:  curl -s -X POST {url} -H 'Content-Type: application/json' -d '{example}'",
+        ]
+    elif kind == "inference":
+        predictions = _output(run, "predict_batch", Artifacts.PREDICTIONS)
+        drift = _output(run, "detect_drift", Artifacts.DRIFT)
+        counts = predictions["prediction"].value_counts().to_dict()
+        lines += [f"  scored {len(predictions)} rows: {counts}"]
+        if drift["drifted"]:
+            lines += [
+                f"  DRIFT in {len(drift['drifted_columns'])} column(s): {', '.join(drift['drifted_columns'][:6])}"
+            ]
+        else:
+            lines += [f"  no drift ({drift['tested_columns']} columns tested, alpha {drift['alpha']})"]
     return lines
+
+
+def _configs(pipeline_name: str, config_path: Path | None) -> dict[str, dict[str, Any]]:
+    kinds = ORDER if pipeline_name == "all" else (pipeline_name,)
+    if config_path is not None and len(kinds) > 1:
+        raise UserFacingError("--config names one pipeline's config; add --pipeline training|deployment|inference")
+    return {kind: load_config(config_path or CONFIGS_DIR / f"{kind}.yaml") for kind in kinds}
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("Examples:")[1])
@@ -103,23 +162,24 @@ def _summary(run: Any) -> list[str]:
 @click.option(
     "--pipeline",
     "pipeline_name",
-    type=click.Choice(["training", "all"]),
+    type=click.Choice(["training", "deployment", "inference", "all"]),
     default="all",
     show_default=True,
-    help="Which pipeline to run.",
+    help="Which pipeline to run; all = training, deployment, inference.",
 )
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="ZenML run-config YAML. Default: configs/<pipeline>.yaml.",
+    help="ZenML run-config YAML for the one --pipeline. Default: configs/<pipeline>.yaml.",
 )
-@click.option("--data", default=None, help="CSV/Parquet path or fsspec URI, or sklearn://<name>. Overrides the config.")
+@click.option("--data", default=None, help="CSV/Parquet path, fsspec URI or sklearn://<name>: training data or batch.")
 @click.option("--target", default=None, help="Label column of --data. Overrides the config.")
 @click.option(
-    "--model-name", default=None, help="Registry model name. Default: from the config, or from --data's file name."
+    "--model-name", default=None, help="Registry model name. Default: from the config, or --data's file name."
 )
+@click.option("--retrain-on-drift", is_flag=True, help="Inference: train on the batch when it drifted (needs labels).")
 @click.option("--no-cache", is_flag=True, help="Re-run every step instead of reusing cached results.")
 def main(
     stack: str | None,
@@ -128,26 +188,53 @@ def main(
     data: str | None,
     target: str | None,
     model_name: str | None,
+    retrain_on_drift: bool,
     no_cache: bool,
 ) -> None:
-    """Run the training pipeline (more with later pipelines) on the chosen stack."""
+    """Run the training, deployment and batch inference pipelines on the chosen stack."""
     try:
-        config = apply_overrides(load_config(config_path or PIPELINE_CONFIGS["training"]), data, target, model_name)
+        configs = {
+            k: apply_overrides(c, data, target, model_name) for k, c in _configs(pipeline_name, config_path).items()
+        }
+        if retrain_on_drift and "inference" in configs:
+            configs["inference"] = set_parameter(configs["inference"], "drift", "retrain_on_drift", True)
         if stack:
             from portable_mlops.stacks import ensure_stack
 
             ensure_stack(stack)
-        run = _run_training(config, no_cache)
-        for line in _summary(run):
-            click.echo(line)
+        for kind, config in configs.items():
+            run = run_pipeline(kind, config, no_cache)
+            for line in summarise(kind, run):
+                click.echo(line)
+            if kind == "inference":
+                _continuous_training(run, config, no_cache)
     except Exception as exc:
         cause = _root_cause(exc)
         logging.getLogger(__name__).debug("failure", exc_info=exc)
-        message = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        text = str(cause).strip()
+        message = text.splitlines()[0] if text else type(cause).__name__
         if not isinstance(cause, UserFacingError):
             message = f"{type(cause).__name__}: {message}"
         click.echo(f"error: {message}", err=True)
         sys.exit(1)
+
+
+def _continuous_training(run: Any, inference_config: dict[str, Any], no_cache: bool) -> None:
+    """Retrain on a drifted, labelled batch when the drift step asked for it; the same gate decides."""
+    from portable_mlops.names import Artifacts
+
+    drift = _output(run, "detect_drift", Artifacts.DRIFT)
+    if not drift["drifted"]:
+        return
+    if not drift["retrain"]:
+        why = "retraining is off (--retrain-on-drift)" if drift["labelled"] else "the batch has no labels"
+        click.echo(f"  not retraining: {why}")
+        return
+    click.echo(f"  retraining '{inference_config['model']['name']}' on {drift['source']} (continuous training)")
+    training = load_config(CONFIGS_DIR / "training.yaml")
+    training = apply_overrides(training, drift["source"], drift["target"], inference_config["model"]["name"])
+    for line in summarise("training", run_pipeline("training", training, no_cache)):
+        click.echo(line)
 
 
 if __name__ == "__main__":

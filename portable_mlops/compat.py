@@ -1,4 +1,4 @@
-"""Compatibility shims for the pinned dependency set, each explained.
+"""Compatibility shims for the pinned dependency set and its tools, each explained.
 
 whylogs 1.6.4 (the last release) still refers to ``np.unicode_``, which NumPy 2 removed; profiling any
 frame with a string column raises AttributeError. NumPy 2 spells it ``np.str_``. Importing this module
@@ -6,6 +6,7 @@ before whylogs makes the old name resolve. It is idempotent and changes nothing 
 """
 
 import os
+import sys
 
 import numpy as np
 
@@ -14,3 +15,10 @@ os.environ.setdefault("WHYLOGS_NO_ANALYTICS", "True")
 
 if not hasattr(np, "unicode_"):
     np.unicode_ = np.str_  # type: ignore[attr-defined]
+
+# ZenML's MLflow model deployer starts MLflow's scoring server as `bash -c "exec uvicorn ..."`, which
+# fails with exit 127 unless this interpreter's scripts directory is on PATH (it is not when a
+# virtual environment's python is called without activating it, as `make` and CI do).
+_scripts = os.path.dirname(sys.executable)
+if _scripts not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _scripts + os.pathsep + os.environ.get("PATH", "")

@@ -48,20 +48,32 @@ def apply_overrides(
     """
     out = dict(config)
     parameters = dict(out.get("parameters") or {})
-    source = dict(parameters.get("source") or {})
-    if data:
-        source["uri"] = data if data.startswith(BUILTIN_PREFIX) else _absolute(data)
-    if target:
-        source["target"] = target
-    parameters["source"] = source
+    if "source" in parameters:  # pipelines without a data source (deployment) take neither
+        source = dict(parameters["source"] or {})
+        if data:
+            source["uri"] = data if data.startswith(BUILTIN_PREFIX) else _absolute(data)
+        if target:
+            source["target"] = target
+        parameters["source"] = source
     out["parameters"] = parameters
     model = dict(out.get("model") or {})
+    if data and not model_name:
+        model["name"] = default_model_name(data)
+        model.pop("description", None)  # they describe the default data set
+        model.pop("license", None)
     if model_name:
         model["name"] = model_name
-    elif data:
-        model = {"name": default_model_name(data), "tags": model.get("tags", [])}
     if model:
         out["model"] = model
+    return out
+
+
+def set_parameter(config: dict[str, Any], group: str, key: str, value: Any) -> dict[str, Any]:
+    """Return a copy of ``config`` with ``parameters.<group>.<key>`` set to ``value``."""
+    out = dict(config)
+    parameters = dict(out.get("parameters") or {})
+    parameters[group] = {**(parameters.get(group) or {}), key: value}
+    out["parameters"] = parameters
     return out
 
 

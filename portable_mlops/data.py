@@ -95,14 +95,17 @@ def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
     return None
 
 
-def prepare_frame(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+def prepare_frame(frame: pd.DataFrame, target: str, require_target: bool = True) -> pd.DataFrame:
     """Check a raw frame and normalise its types: numeric features as float, the rest as text.
 
-    Rows without a label are dropped (they cannot be trained on). Raises :class:`DataSourceError`
-    with the column and the fix when the frame cannot be used.
+    Rows without a label are dropped (they cannot be trained on). With ``require_target=False`` (a
+    batch to score) the label column may be absent, and rows without a label are kept. Raises
+    :class:`DataSourceError` with the column and the fix when the frame cannot be used.
     """
     if frame.shape[1] == 0 or frame.empty:
         raise DataSourceError("the data has a header but no rows; give a file with data rows")
+    if not require_target and target not in frame.columns:
+        return _normalise(frame.copy(), target).reset_index(drop=True)
     if target not in frame.columns:
         shown = ", ".join(map(str, list(frame.columns)[:12]))
         raise DataSourceError(
@@ -110,9 +113,16 @@ def prepare_frame(frame: pd.DataFrame, target: str) -> pd.DataFrame:
         )
     if len(frame.columns) == 1:
         raise DataSourceError(f"the data has only the target column '{target}'; it needs at least one feature column")
+    if not require_target:
+        return _normalise(frame.copy(), target).reset_index(drop=True)
     out = frame.loc[frame[target].notna()].copy()
     if out.empty:
         raise DataSourceError(f"every value of target column '{target}' is missing; fill in the labels")
+    return _normalise(out, target).reset_index(drop=True)
+
+
+def _normalise(out: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Numeric features to float, booleans and other values to text; reject dates and stray text."""
     for column in out.columns:
         if column == target:
             continue
@@ -134,12 +144,12 @@ def prepare_frame(frame: pd.DataFrame, target: str) -> pd.DataFrame:
                     "fix or blank those cells"
                 )
             out[column] = series.astype("str").where(series.notna(), None)
-    return out.reset_index(drop=True)
+    return out
 
 
 def load_source(source: DataSource) -> pd.DataFrame:
     """Read and prepare the data a :class:`DataSource` names."""
-    return prepare_frame(read_table(source.uri), source.target)
+    return prepare_frame(read_table(source.uri), source.target, source.require_target)
 
 
 def default_model_name(uri: str) -> str:

@@ -18,12 +18,18 @@ class Artifacts(StrEnum):
     EVALUATION_REPORT = "evaluation_report"
     REGISTRY_VERSION = "registry_version"
     PROMOTION = "promotion_decision"
+    DEPLOYMENT = "deployment"
+    PREDICTIONS = "predictions"
+    DRIFT = "drift_summary"
+    DRIFT_REPORT = "drift_report"
 
 
 class Pipelines(StrEnum):
     """Names of the pipelines, as they appear on the dashboard."""
 
     TRAINING = "training"
+    DEPLOYMENT = "deployment"
+    INFERENCE = "inference"
 
 
 class Aliases(StrEnum):

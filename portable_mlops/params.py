@@ -24,6 +24,9 @@ class DataSource(_Params):
 
     uri: str = "sklearn://breast_cancer"
     target: str = "diagnosis"
+    require_target: bool = Field(
+        True, description="Training needs labels; a batch to score may come without them (then false)."
+    )
 
     @field_validator("uri", "target")
     @classmethod
@@ -106,3 +109,36 @@ class GateParams(_Params):
     margin: float = Field(
         0.0, ge=0.0, description="The candidate must beat the champion by more than this, on the same holdout."
     )
+
+
+class DriftParams(_Params):
+    """How drift of a batch against the champion's training profile is decided."""
+
+    alpha: float = Field(
+        0.01, gt=0.0, lt=1.0, description="Accepted false-alarm rate for the whole batch (all columns together)."
+    )
+    correction: Literal["bonferroni", "none"] = Field(
+        "bonferroni", description="bonferroni divides alpha by the number of columns; none tests each at alpha."
+    )
+    column_alpha: dict[str, float] = Field(
+        default_factory=dict, description="Per-column p-value thresholds that replace the computed one."
+    )
+    min_drifted_columns: int = Field(1, ge=1, description="Columns that must drift for the batch to count as drifted.")
+    exclude: list[str] = Field(default_factory=list, description="Columns never tested (ids, timestamps).")
+    retrain_on_drift: bool = Field(False, description="Train on the batch (it needs labels) when it drifted.")
+
+
+class DeployParams(_Params):
+    """How the champion is deployed and checked before it takes traffic."""
+
+    smoke_rows: int = Field(20, ge=1, description="Holdout rows sent to the new endpoint before it is accepted.")
+    timeout: int = Field(120, ge=5, description="Seconds to wait for the endpoint to start or stop.")
+    workers: int = Field(1, ge=1)
+    force: bool = Field(False, description="Redeploy even when a healthy endpoint already serves the champion.")
+
+
+class ScoringParams(_Params):
+    """How a batch is scored."""
+
+    batch_size: int = Field(1000, ge=1, description="Rows per request to the endpoint.")
+    timeout: float = Field(30.0, gt=0, description="Seconds to wait for one request.")

@@ -33,3 +33,31 @@ def load_version(name: str, version: str) -> Any:
             f"cannot load the champion {uri} ({type(exc).__name__}: {exc}); "
             "fix or remove its 'champion' alias in the MLflow registry, then re-run"
         ) from exc
+
+
+def input_columns(model_uri: str) -> list[str]:
+    """The input column names of a logged model's signature."""
+    from mlflow.models import get_model_info
+
+    signature = get_model_info(model_uri).signature
+    if signature is None:
+        raise PromotionError(f"model {model_uri} has no signature; retrain it with this project")
+    return list(signature.inputs.input_names())
+
+
+def active_registry() -> Any:
+    """The active stack's model registry, with MLflow's global tracking and registry URIs set to it.
+
+    ``models:/`` URIs and MLflow's own internal clients resolve through the global URIs, which
+    ZenML's experiment tracker resets after each tracked step; set them before every registry call.
+    """
+    from zenml.client import Client
+
+    from portable_mlops.errors import StackSetupError
+
+    registry = Client().active_stack.model_registry
+    if registry is None:
+        raise StackSetupError("the active stack has no model registry; use a stack from stacks/ (--stack local)")
+    if hasattr(registry, "configure_mlflow"):
+        registry.configure_mlflow()
+    return registry

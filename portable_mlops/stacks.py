@@ -45,6 +45,22 @@ def _ensure_component(client: Any, component_type: Any, spec: dict[str, Any]) ->
     return existing.id
 
 
+def ensure_flavors() -> None:
+    """Register the project's own flavors (``stacks/flavors``) that the ZenML store does not know yet."""
+    from zenml.client import Client
+    from zenml.utils import source_utils
+
+    from stacks.flavors import FLAVOR_SOURCES
+
+    client = Client()
+    for source in FLAVOR_SOURCES:
+        flavor = source_utils.load(source)()
+        try:
+            client.get_flavor_by_name_and_type(flavor.name, flavor.type)
+        except KeyError:
+            client.create_flavor(source=source, component_type=flavor.type)
+
+
 def ensure_stack(name: str, activate: bool = True) -> str:
     """Import ``stacks/<name>.yaml`` unless its stack exists, then (optionally) activate it.
 
@@ -55,6 +71,7 @@ def ensure_stack(name: str, activate: bool = True) -> str:
     from zenml.enums import StackComponentType
 
     data = read_stack(stack_file(name))
+    ensure_flavors()
     client = Client()
     stack_name = data["stack_name"]
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -28,12 +28,10 @@ from portable_mlops.errors import DataValidationError
 from portable_mlops.params import ValidationParams
 
 
-def profile_frame(frame: pd.DataFrame) -> DatasetProfileView:
-    """Profile a frame with whylogs, stamped with the current UTC time."""
-    from datetime import datetime
-
+def profile_frame(frame: pd.DataFrame, timestamp: datetime | None = None) -> DatasetProfileView:
+    """Profile a frame with whylogs, stamped with ``timestamp`` (timezone-aware; now, UTC, by default)."""
     profile = why.log(pandas=frame).profile()
-    profile.set_dataset_timestamp(datetime.now(UTC))
+    profile.set_dataset_timestamp(timestamp or datetime.now(UTC))
     return profile.view()
 
 
@@ -123,14 +121,23 @@ def _observed(view: DatasetProfileView, column: str, rule: str, target: str) -> 
 
 
 def check_profile(
-    profile: DatasetProfileView, reference: DatasetProfileView, target: str, params: ValidationParams
+    profile: DatasetProfileView,
+    reference: DatasetProfileView,
+    target: str,
+    params: ValidationParams,
+    require_target: bool = True,
 ) -> list[RuleResult]:
-    """Check a profile against the rules derived from ``reference``; every rule gets a result."""
+    """Check a profile against the rules derived from ``reference``; every rule gets a result.
+
+    With ``require_target=False`` (a batch to score) the label column may be absent; if present, its
+    classes are still checked.
+    """
     rules = build_rules(reference, target, params)
     present = set(profile.get_columns())
     results = [
         RuleResult(column, "required column", column in present, "present" if column in present else "missing")
         for column in reference.get_columns()
+        if require_target or column != target
     ]
     builder = ConstraintsBuilder(dataset_profile_view=profile)
     checked = [rule for rule in rules if rule.column in present and rule.constraint is not None]
@@ -155,11 +162,16 @@ def check_profile(
     return results
 
 
-def check_rows(frame: pd.DataFrame, target: str, params: ValidationParams) -> list[RuleResult]:
-    """Rules that need the rows themselves: enough rows, at least two classes, enough rows per class."""
+def check_rows(
+    frame: pd.DataFrame, target: str, params: ValidationParams, require_target: bool = True
+) -> list[RuleResult]:
+    """Rules that need the rows themselves: enough rows and, for training, two or more well-filled classes."""
+    rows = RuleResult("*", f"at least {params.min_rows} rows", len(frame) >= params.min_rows, f"{len(frame)} rows")
+    if not require_target:
+        return [rows]
     counts = frame[target].value_counts()
     return [
-        RuleResult("*", f"at least {params.min_rows} rows", len(frame) >= params.min_rows, f"{len(frame)} rows"),
+        rows,
         RuleResult(target, "at least 2 classes", len(counts) >= 2, f"classes {sorted(map(str, counts.index))}"),
         RuleResult(
             target,

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
-from zenml.client import Client
 from zenml.enums import ModelStages
 from zenml.logger import get_logger
 from zenml.model_registries.base_model_registry import ModelVersionStage
@@ -15,7 +14,7 @@ from portable_mlops.evaluation import score
 from portable_mlops.names import Aliases, Artifacts
 from portable_mlops.params import DataSource, GateParams
 from portable_mlops.promotion import decide
-from portable_mlops.registry import load_version, version_by_alias
+from portable_mlops.registry import active_registry, load_version, version_by_alias
 
 logger = get_logger(__name__)
 
@@ -40,7 +39,7 @@ def promote_model(
     Returns:
         The decision with both scores and the reason.
     """
-    registry = Client().active_stack.model_registry
+    registry = active_registry()
     context = get_step_context()
     name = context.model.name
     client = registry.mlflow_client  # type: ignore[union-attr]

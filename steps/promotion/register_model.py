@@ -4,11 +4,11 @@ from typing import Annotated
 
 import zenml
 from zenml import get_step_context, step
-from zenml.client import Client
 from zenml.model_registries.base_model_registry import ModelRegistryModelMetadata
 
-from portable_mlops.errors import StackSetupError
+from portable_mlops.champion import TRAINING_RUN_KEY
 from portable_mlops.names import Artifacts
+from portable_mlops.registry import active_registry
 
 
 @step(enable_cache=False)
@@ -25,9 +25,7 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
     Returns:
         The registry's version number, as a string.
     """
-    registry = Client().active_stack.model_registry
-    if registry is None:
-        raise StackSetupError("the active stack has no model registry; add one or use --stack local")
+    registry = active_registry()
     context = get_step_context()
     metadata = ModelRegistryModelMetadata(
         zenml_version=zenml.__version__,
@@ -44,5 +42,10 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
         description=f"Holdout: {summary}",
         metadata=metadata,
     )
-    context.model.log_metadata({"registry": {"name": context.model.name, "version": str(version.version)}})
+    context.model.log_metadata(
+        {
+            "registry": {"name": context.model.name, "version": str(version.version)},
+            TRAINING_RUN_KEY: str(context.pipeline_run.id),
+        }
+    )
     return str(version.version)

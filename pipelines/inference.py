@@ -1,0 +1,19 @@
+"""The batch inference pipeline: validate, score, and monitor drift."""
+
+from zenml import pipeline
+
+from portable_mlops.names import Pipelines
+from portable_mlops.params import DataSource, DriftParams, ScoringParams, ValidationParams
+from steps import detect_drift, load_data, predict_batch, profile_data, validate_data
+
+
+@pipeline(name=Pipelines.INFERENCE)
+def inference_pipeline(
+    source: DataSource, validation: ValidationParams, scoring: ScoringParams, drift: DriftParams
+) -> None:
+    """Validate a batch like training data, score it with the champion, check it for drift."""
+    frame = load_data(source)
+    profile = profile_data(frame)
+    report = validate_data(frame, profile, source, validation)
+    predict_batch(frame, source, scoring, after=[report])
+    detect_drift(profile, source, drift, after=[report])

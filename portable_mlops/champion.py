@@ -1,0 +1,52 @@
+"""Look-ups of the champion in the ZenML Model Control Plane and the MLflow registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portable_mlops.errors import UserFacingError
+from portable_mlops.names import Aliases, Artifacts
+
+
+class NoChampionError(UserFacingError, LookupError):
+    """The model has no champion yet."""
+
+
+#: Key of the model-version metadata that names the training run which produced the version.
+TRAINING_RUN_KEY = "training_run_id"
+
+
+def production_artifact(model_name: str, artifact: Artifacts) -> Any | None:
+    """Load an artifact of the training run that produced the model's production version.
+
+    Looked up through the training run, not by name on the model version: later runs (batch
+    inference) link artifacts of the same name, such as a batch's ``data_profile``, to that version.
+    Returns None when there is no production version.
+    """
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    client = Client()
+    try:
+        version = client.get_model_version(model_name, ModelStages.PRODUCTION)
+    except KeyError:
+        return None
+    run_id = version.run_metadata.get(TRAINING_RUN_KEY)
+    if run_id is None:
+        return None
+    for step_run in client.get_pipeline_run(str(run_id)).steps.values():
+        if artifact in step_run.outputs:
+            return step_run.outputs[artifact][0].load()
+    return None
+
+
+def champion_version(model_registry: Any, model_name: str) -> str:
+    """The registry version holding the ``champion`` alias; a clear error when there is none."""
+    from portable_mlops.registry import version_by_alias
+
+    found = version_by_alias(model_registry.mlflow_client, model_name, Aliases.CHAMPION)
+    if found is None:
+        raise NoChampionError(
+            f"model '{model_name}' has no champion yet; train one first: python run.py --pipeline training"
+        )
+    return str(found.version)

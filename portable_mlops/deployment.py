@@ -1,0 +1,127 @@
+"""Deploying a registered model through whichever model deployer the active stack has.
+
+The deploy step asks :func:`plan_for` for the deployer's flavor; each flavor maps to a function that
+builds that deployer's service config. Adding a deployer is adding an entry, not an ``if`` in a step.
+Deployments are blue/green: the new service starts beside the old one, must pass a smoke check, and
+only then replaces it; if it fails, it is removed and the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from portable_mlops.errors import UserFacingError
+
+
+class DeploymentError(UserFacingError, RuntimeError):
+    """The new deployment failed; the previous one (if any) is still serving."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to deploy: a registry model version and where its files are."""
+
+    model_name: str
+    registry_version: str
+    model_uri: str
+    pipeline_name: str
+    step_name: str
+    workers: int
+    timeout: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A deployer-specific service config and service type."""
+
+    config: Any
+    service_type: Any
+
+
+def _mlflow_plan(target: Target) -> Plan:
+    from zenml.integrations.mlflow.services import MLFlowDeploymentConfig, MLFlowDeploymentService
+
+    config = MLFlowDeploymentConfig(
+        name=f"{target.model_name}-v{target.registry_version}",
+        model_name=target.model_name,
+        model_uri=target.model_uri,
+        registry_model_name=target.model_name,
+        registry_model_version=target.registry_version,
+        model_version=target.registry_version,
+        workers=target.workers,
+        mlserver=False,
+        pipeline_name=target.pipeline_name,
+        pipeline_step_name=target.step_name,
+        timeout=target.timeout,
+    )
+    return Plan(config, MLFlowDeploymentService.SERVICE_TYPE)
+
+
+#: Model deployer flavor -> how to build its service config.
+PLANNERS: dict[str, Callable[[Target], Plan]] = {"mlflow": _mlflow_plan}
+
+
+def plan_for(flavor: str, target: Target) -> Plan:
+    """The service config for ``flavor``; a clear error for a deployer this project does not drive."""
+    if flavor not in PLANNERS:
+        raise DeploymentError(
+            f"model deployer flavor '{flavor}' is not supported; use one of {sorted(PLANNERS)} in the stack"
+        )
+    return PLANNERS[flavor](target)
+
+
+def model_servers(deployer: Any, model_name: str) -> list[Any]:
+    """Every service of ``deployer`` that serves ``model_name``, newest first.
+
+    Filtered here by the service's own config: ZenML's ``find_model_server(model_name=...)`` matches
+    only services linked to the model's newest ZenML version, so it misses the running endpoint as
+    soon as a newer (unpromoted) version exists.
+    """
+    return [s for s in deployer.find_model_server() if getattr(s.config, "model_name", None) == model_name]
+
+
+def served_version(service: Any) -> str | None:
+    """The registry version a deployed service serves, as recorded in its config."""
+    version = getattr(service.config, "registry_model_version", None) or getattr(service.config, "model_version", None)
+    return str(version) if version is not None else None
+
+
+def _log_tail(service: Any, lines: int = 30) -> None:
+    """Put the end of a failed service's own log into ours before the service is deleted."""
+    from zenml.logger import get_logger
+
+    try:
+        tail = list(service.get_logs(follow=False, tail=lines))
+    except Exception:  # noqa: BLE001 - not every service keeps logs
+        return
+    get_logger(__name__).error("Last lines of the failed endpoint's log:\n%s", "\n".join(tail))
+
+
+def blue_green(deployer: Any, plan: Plan, model_name: str, smoke: Callable[[Any], None], timeout: int) -> Any:
+    """Start a new service beside the old ones, smoke-check it, then retire the old ones.
+
+    If starting or the smoke check fails, the new service is deleted and the old ones are untouched.
+    """
+    previous = model_servers(deployer, model_name)
+    service = None
+    try:
+        service = deployer.deploy_model(
+            config=plan.config, service_type=plan.service_type, replace=False, timeout=timeout
+        )
+        if not service.is_running:
+            raise DeploymentError(f"the new endpoint did not start: {service.status.last_error or 'no reason given'}")
+        smoke(service)
+    except Exception as exc:
+        if service is not None:
+            _log_tail(service)
+            deployer.delete_model_server(service.uuid, timeout=timeout, force=True)
+        still = [s.prediction_url for s in previous if s.is_running]
+        keep = f"; the previous endpoint {still[0]} keeps serving" if still else "; no previous endpoint was running"
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DeploymentError(f"deployment of {model_name} failed ({message}){keep}") from exc
+    for old in previous:
+        if old.uuid != service.uuid:
+            deployer.delete_model_server(old.uuid, timeout=timeout, force=True)
+    return service

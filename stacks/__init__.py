@@ -1,0 +1,1 @@
+"""Stack files (``*.yaml``) and the stack component flavors of our own (``flavors/``)."""

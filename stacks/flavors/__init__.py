@@ -1,0 +1,7 @@
+"""Stack component flavors of our own. ``portable_mlops.stacks.ensure_stack`` registers each listed here.
+
+By hand: ``zenml data-validator flavor register stacks.flavors.whylogs_drift.WhylogsDriftDataValidatorFlavor``.
+"""
+
+#: Import paths of the flavor classes, registered before a stack file is imported.
+FLAVOR_SOURCES = ["stacks.flavors.whylogs_drift.WhylogsDriftDataValidatorFlavor"]

@@ -1,0 +1,1 @@
+"""Monitoring stage steps."""
