@@ -33,7 +33,7 @@ test: install ## Set up and run the whole test suite (all markers)
 check: install ## Lint, format check and type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy portable_mlops steps pipelines run.py
+	$(BIN)/mypy portable_mlops steps pipelines stacks run.py
 
 format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

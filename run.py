@@ -99,7 +99,8 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     run = Client().get_pipeline_run(run.id)
     if run.status.value != "completed":
         raise UserFacingError(
-            f"the {kind} run '{run.name}' ended '{run.status.value}', not completed; see: zenml pipeline runs describe {run.id}"
+            f"the {kind} run '{run.name}' ended '{run.status.value}', not completed; "
+            f"see: zenml pipeline runs describe {run.id}"
         )
     return run
 

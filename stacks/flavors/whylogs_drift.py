@@ -62,15 +62,23 @@ class WhylogsDriftDataValidator(BaseDataValidator):
         comparison_dataset: DatasetProfileView | None = None,
         check_list: Sequence[Any] | None = None,
         *,
-        target: str,
-        params: ValidationParams,
+        target: str | None = None,
+        params: ValidationParams | None = None,
         require_target: bool = True,
         **kwargs: Any,
     ) -> list[RuleResult]:
-        """Check a profile against constraints derived from ``comparison_dataset`` (itself if None)."""
+        """Check a profile against constraints derived from ``comparison_dataset`` (itself if None).
+
+        ``target`` names the label column (required); ``params`` holds the tolerances.
+        """
+        from portable_mlops.params import ValidationParams
         from portable_mlops.validation import check_profile
 
-        return check_profile(dataset, comparison_dataset or dataset, target, params, require_target)
+        if target is None:
+            raise ValueError("data_validation needs target=<label column>")
+        return check_profile(
+            dataset, comparison_dataset or dataset, target, params or ValidationParams(), require_target
+        )
 
     def drift_detection(
         self,

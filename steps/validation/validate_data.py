@@ -26,8 +26,8 @@ def validate_data(
 
     The rules come from the champion's training profile (this data's own profile on a model's first
     run) and are checked by the stack's data validator. A batch to score (``require_target`` false)
-    may lack the label column. Never cached: the champion can change between runs. A failed rule stops the pipeline here,
-    before any training, with a message naming the column and the rule.
+    may lack the label column. Never cached: the champion can change between runs. A failed rule
+    stops the pipeline here, before any training, with a message naming the column and the rule.
 
     Args:
         frame: The data, for the row-level rules (row count, rows per class).
