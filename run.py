@@ -13,7 +13,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -127,7 +126,7 @@ def summarise(kind: str, run: Any) -> list[str]:
     elif kind == "deployment":
         service = _output(run, "deploy_model", Artifacts.DEPLOYMENT)
         url = service.prediction_url
-        example = json.dumps({"dataframe_split": {"columns": ["<feature>", "..."], "data": [["<value>", "..."]]}})
+        example = str(run.steps["deploy_model"].run_metadata.get("example_request", "{}")).replace("'", "'\\''")
         lines += [
             f"  endpoint: {url}",
             f"  example:  curl -s -X POST {url} -H 'Content-Type: application/json' -d '{example}'",

@@ -1,5 +1,6 @@
 """Step: deploy the champion through the active stack's model deployer."""
 
+import json
 from typing import Annotated, Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from portable_mlops.deployment import DeploymentError, Target, blue_green, model
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DeployParams
 from portable_mlops.registry import active_registry, input_columns, load_version
-from portable_mlops.serving import predict_http
+from portable_mlops.serving import payload, predict_http
 
 logger = get_logger(__name__)
 
@@ -66,6 +67,11 @@ def deploy_model(deploy: DeployParams) -> Annotated[BaseService, Artifacts.DEPLO
         service = blue_green(deployer, plan_for(deployer.flavor, target), name, smoke, deploy.timeout)
         logger.info("Deployed %s v%s at %s", name, version, service.prediction_url)
     log_metadata(
-        metadata={"endpoint": str(service.prediction_url), "registry_version": version, "deployer": deployer.flavor}
+        metadata={
+            "endpoint": str(service.prediction_url),
+            "registry_version": version,
+            "deployer": deployer.flavor,
+            "example_request": json.dumps(payload(sample.head(1))),
+        }
     )
     return service

@@ -55,6 +55,10 @@ def test_stack_files_use_registered_flavors_and_no_secrets() -> None:
     from zenml.client import Client
     from zenml.enums import StackComponentType
 
+    from portable_mlops.stacks import ensure_flavors
+
+    ensure_flavors()  # the project's own flavors (stacks/flavors), registered as ensure_stack does
+    ensure_flavors()  # idempotent
     client = Client()
     for path in STACKS_DIR.glob("*.yaml"):
         data = read_stack(path)

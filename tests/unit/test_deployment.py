@@ -1,0 +1,113 @@
+"""Blue/green deployment logic, driven through a test double of a ZenML model deployer."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portable_mlops.deployment import DeploymentError, Plan, Target, blue_green, model_servers, plan_for
+from portable_mlops.serving import payload
+
+
+@dataclass
+class FakeService:
+    """Test double of a ZenML deployment service."""
+
+    model_name: str
+    url: str
+    running: bool = True
+    uuid: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def config(self) -> Any:
+        return type("Config", (), {"model_name": self.model_name, "registry_model_version": "1"})()
+
+    @property
+    def is_running(self) -> bool:
+        return self.running
+
+    @property
+    def status(self) -> Any:
+        return type("Status", (), {"last_error": "" if self.running else "port in use"})()
+
+    @property
+    def prediction_url(self) -> str:
+        return self.url
+
+    def get_logs(self, follow: bool = False, tail: int | None = None) -> list[str]:
+        return ["boom"]
+
+
+class FakeDeployer:
+    """Test double of a ZenML model deployer: keeps services in a list, records deletions."""
+
+    def __init__(self, services: list[FakeService], start_ok: bool = True) -> None:
+        self.services = services
+        self.start_ok = start_ok
+        self.deleted: list[uuid.UUID] = []
+
+    def find_model_server(self, **_: Any) -> list[FakeService]:
+        return list(self.services)
+
+    def deploy_model(self, config: Any, service_type: Any, replace: bool, timeout: int) -> FakeService:
+        assert replace is False  # blue/green never lets the deployer replace in place
+        service = FakeService(config["model_name"], f"http://127.0.0.1:{9000 + len(self.services)}", self.start_ok)
+        self.services.append(service)
+        return service
+
+    def delete_model_server(self, service_uuid: uuid.UUID, timeout: int, force: bool) -> None:
+        self.deleted.append(service_uuid)
+        self.services = [s for s in self.services if s.uuid != service_uuid]
+
+
+PLAN = Plan({"model_name": "m"}, "mlflow")
+
+
+def test_new_service_replaces_old_after_smoke_check() -> None:
+    old = FakeService("m", "http://127.0.0.1:9000")
+    other = FakeService("other-model", "http://127.0.0.1:9100")
+    deployer = FakeDeployer([old, other])
+    new = blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5)
+    assert deployer.deleted == [old.uuid]
+    assert model_servers(deployer, "m") == [new] and other in deployer.services
+
+
+def test_failed_smoke_check_keeps_the_old_service() -> None:
+    old = FakeService("m", "http://127.0.0.1:9000")
+    deployer = FakeDeployer([old])
+
+    def smoke(service: Any) -> None:
+        raise RuntimeError("wrong answers")
+
+    with pytest.raises(DeploymentError, match=r"wrong answers.*previous endpoint http://127.0.0.1:9000 keeps serving"):
+        blue_green(deployer, PLAN, "m", smoke, timeout=5)
+    assert deployer.services == [old] and len(deployer.deleted) == 1
+
+
+def test_service_that_does_not_start_is_removed() -> None:
+    deployer = FakeDeployer([], start_ok=False)
+    with pytest.raises(DeploymentError, match="did not start: port in use.*no previous endpoint"):
+        blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5)
+    assert deployer.services == []
+
+
+def test_unknown_deployer_flavor_names_the_supported_ones() -> None:
+    target = Target("m", "1", "models:/x", "p", "s", 1, 5)
+    with pytest.raises(DeploymentError, match=r"flavor 'bentoml' is not supported; use one of \['mlflow'"):
+        plan_for("bentoml", target)
+
+
+def test_mlflow_plan_points_at_the_registry_version() -> None:
+    plan = plan_for("mlflow", Target("m", "3", "models:/m-1", "deployment", "deploy_model", 1, 60))
+    assert plan.config.registry_model_version == "3" and plan.config.model_uri == "models:/m-1"
+    assert plan.config.model_name == "m"
+
+
+def test_payload_sends_missing_values_as_null() -> None:
+    body = payload(pd.DataFrame({"a": [1.0, np.nan], "b": ["x", None]}))
+    assert body == {"dataframe_split": {"columns": ["a", "b"], "data": [[1.0, "x"], [None, None]]}}
