@@ -8,6 +8,7 @@ only then replaces it; if it fails, it is removed and the old one keeps serving.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,8 @@ def _mlflow_plan(target: Target) -> Plan:
     from zenml.integrations.mlflow.services import MLFlowDeploymentConfig, MLFlowDeploymentService
 
     config = MLFlowDeploymentConfig(
-        name=f"{target.model_name}-v{target.registry_version}",
+        # unique per deployment, so the dashboard tells deployments apart
+        name=f"{target.model_name}-v{target.registry_version}-{uuid.uuid4().hex[:8]}",
         model_name=target.model_name,
         model_uri=target.model_uri,
         registry_model_name=target.model_name,
@@ -99,7 +101,44 @@ def _log_tail(service: Any, lines: int = 30) -> None:
     get_logger(__name__).error("Last lines of the failed endpoint's log:\n%s", "\n".join(tail))
 
 
-def blue_green(deployer: Any, plan: Plan, model_name: str, smoke: Callable[[Any], None], timeout: int) -> Any:
+def start_new_service(deployer: Any, plan: Plan, timeout: int) -> Any:
+    """Register and start a new service, always a new one.
+
+    ZenML 0.98's ``BaseModelDeployer.deploy_model(replace=False)`` first looks for a service "with the
+    exact same configuration", but its store ignores the config filter, so it hands back the newest
+    service of that type, even a dead one, and starts nothing. This does what ``deploy_model`` does
+    after that look-up: create the service record, let the flavor deploy it, store its state.
+    """
+    from zenml.client import Client
+
+    client = Client()
+    response = client.create_service(config=plan.config, service_type=plan.service_type)
+    try:
+        service = deployer.perform_deploy_model(id=response.id, config=plan.config, timeout=timeout)
+    except Exception:
+        client.delete_service(response.id)
+        raise
+    client.update_service(
+        id=service.uuid,
+        name=service.config.service_name,
+        service_source=service.model_dump().get("type"),
+        admin_state=service.admin_state,
+        status=service.status.model_dump(),
+        endpoint=service.endpoint.model_dump() if service.endpoint else None,
+        prediction_url=service.get_prediction_url(),
+        health_check_url=service.get_healthcheck_url(),
+    )
+    return service
+
+
+def blue_green(
+    deployer: Any,
+    plan: Plan,
+    model_name: str,
+    smoke: Callable[[Any], None],
+    timeout: int,
+    start: Callable[[Any, Plan, int], Any] = start_new_service,
+) -> Any:
     """Start a new service beside the old ones, smoke-check it, then retire the old ones.
 
     If starting or the smoke check fails, the new service is deleted and the old ones are untouched.
@@ -107,9 +146,7 @@ def blue_green(deployer: Any, plan: Plan, model_name: str, smoke: Callable[[Any]
     previous = model_servers(deployer, model_name)
     service = None
     try:
-        service = deployer.deploy_model(
-            config=plan.config, service_type=plan.service_type, replace=False, timeout=timeout
-        )
+        service = start(deployer, plan, timeout)
         if not service.is_running:
             raise DeploymentError(f"the new endpoint did not start: {service.status.last_error or 'no reason given'}")
         smoke(service)

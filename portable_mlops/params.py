@@ -132,7 +132,7 @@ class DeployParams(_Params):
     """How the champion is deployed and checked before it takes traffic."""
 
     smoke_rows: int = Field(20, ge=1, description="Holdout rows sent to the new endpoint before it is accepted.")
-    timeout: int = Field(120, ge=5, description="Seconds to wait for the endpoint to start or stop.")
+    timeout: int = Field(120, ge=1, description="Seconds to wait for the endpoint to start or stop.")
     workers: int = Field(1, ge=1)
     force: bool = Field(False, description="Redeploy even when a healthy endpoint already serves the champion.")
 

@@ -54,9 +54,9 @@ class FakeDeployer:
     def find_model_server(self, **_: Any) -> list[FakeService]:
         return list(self.services)
 
-    def deploy_model(self, config: Any, service_type: Any, replace: bool, timeout: int) -> FakeService:
-        assert replace is False  # blue/green never lets the deployer replace in place
-        service = FakeService(config["model_name"], f"http://127.0.0.1:{9000 + len(self.services)}", self.start_ok)
+    def start(self, deployer: FakeDeployer, plan: Plan, timeout: int) -> FakeService:
+        """Stands in for ``start_new_service``: always a new service, never an existing one."""
+        service = FakeService(plan.config["model_name"], f"http://127.0.0.1:{9000 + len(self.services)}", self.start_ok)
         self.services.append(service)
         return service
 
@@ -72,7 +72,7 @@ def test_new_service_replaces_old_after_smoke_check() -> None:
     old = FakeService("m", "http://127.0.0.1:9000")
     other = FakeService("other-model", "http://127.0.0.1:9100")
     deployer = FakeDeployer([old, other])
-    new = blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5)
+    new = blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
     assert deployer.deleted == [old.uuid]
     assert model_servers(deployer, "m") == [new] and other in deployer.services
 
@@ -85,14 +85,14 @@ def test_failed_smoke_check_keeps_the_old_service() -> None:
         raise RuntimeError("wrong answers")
 
     with pytest.raises(DeploymentError, match=r"wrong answers.*previous endpoint http://127.0.0.1:9000 keeps serving"):
-        blue_green(deployer, PLAN, "m", smoke, timeout=5)
+        blue_green(deployer, PLAN, "m", smoke, timeout=5, start=deployer.start)
     assert deployer.services == [old] and len(deployer.deleted) == 1
 
 
 def test_service_that_does_not_start_is_removed() -> None:
     deployer = FakeDeployer([], start_ok=False)
     with pytest.raises(DeploymentError, match="did not start: port in use.*no previous endpoint"):
-        blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5)
+        blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
     assert deployer.services == []
 
 

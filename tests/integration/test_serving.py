@@ -1,0 +1,176 @@
+"""Deployment, batch inference, drift monitoring and continuous training on the local stack."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+
+from portable_mlops.batches import make_batch
+from portable_mlops.serving import payload, predict_http
+from tests.integration.conftest import Result, champion, registry_versions, run_cli
+
+pytestmark = pytest.mark.integration
+MODEL = "breast_cancer_classifier"
+
+
+def endpoint_of(result: Result) -> str:
+    found = re.search(r"endpoint: (http://\S+)", result.stdout)
+    assert found, result.stdout[-2000:]
+    return found.group(1)
+
+
+def holdout_and_expected() -> tuple[pd.DataFrame, np.ndarray]:
+    """The champion's holdout features and the champion's own in-process predictions for them."""
+    import mlflow
+
+    from portable_mlops.champion import production_artifact
+    from portable_mlops.registry import load_version
+    from tests.integration.conftest import mlflow_client
+
+    client = mlflow_client()
+    mlflow.set_tracking_uri(client.tracking_uri)
+    mlflow.set_registry_uri(client.tracking_uri)
+    holdout = production_artifact(MODEL, "test_set").drop(columns=["diagnosis"])
+    model = load_version(MODEL, champion(MODEL))
+    return holdout, np.asarray(model.predict(holdout)).astype(str)
+
+
+@pytest.fixture(scope="module")
+def deployed(first_run) -> str:
+    result = run_cli("--pipeline", "deployment")
+    assert result.code == 0, result.stderr[-3000:]
+    assert "curl -s -X POST" in result.stdout
+    return endpoint_of(result)
+
+
+def test_endpoint_answers_the_champions_predictions(deployed: str) -> None:
+    holdout, expected = holdout_and_expected()
+    assert deployed.startswith("http://127.0.0.1:") or deployed.startswith("http://localhost:")
+    assert np.array_equal(predict_http(deployed, holdout).astype(str), expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"dataframe_split": {"columns": ["nope"], "data": [[1]]}}',
+        b'{"dataframe_split": {"columns": ["mean radius"], "data": [["text"]]}}',
+        b'{"unknown_format": []}',
+    ],
+)
+def test_malformed_requests_get_4xx_and_the_server_stays_up(deployed: str, body: bytes) -> None:
+    response = requests.post(deployed, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert 400 <= response.status_code < 500, response.text[:300]
+    holdout, expected = holdout_and_expected()
+    assert np.array_equal(predict_http(deployed, holdout.head(5)).astype(str), expected[:5])
+
+
+def test_bad_batch_stops_inference_and_the_endpoint_keeps_serving(deployed: str, tmp_path: Path) -> None:
+    batch = make_batch(100, seed=3, labels=False).drop(columns=["mean area"])
+    path = tmp_path / "bad.csv"
+    batch.to_csv(path, index=False)
+    result = run_cli("--pipeline", "inference", "--data", str(path), "--model-name", MODEL)
+    assert result.code == 1
+    assert "column 'mean area': required column (missing)" in result.last_error_line
+    holdout, expected = holdout_and_expected()
+    assert np.array_equal(predict_http(deployed, holdout.head(5)).astype(str), expected[:5])
+
+
+def test_clean_batch_is_scored_through_the_endpoint_without_drift(deployed: str, tmp_path: Path) -> None:
+    from zenml.client import Client
+
+    path = tmp_path / "clean.csv"
+    make_batch(200, seed=11, labels=False).to_csv(path, index=False)
+    result = run_cli("--pipeline", "inference", "--data", str(path), "--model-name", MODEL)
+    assert result.code == 0, result.stderr[-2000:]
+    assert "scored 200 rows" in result.stdout and "no drift" in result.stdout
+    run = Client().get_pipeline("inference").last_run
+    predictions = run.steps["predict_batch"].outputs["predictions"][0]
+    assert predictions.load()["prediction"].isin(["benign", "malignant"]).all()
+    assert run.steps["predict_batch"].run_metadata["scored_by"] == deployed
+    assert run.model_version.stage == "production" and run.model_version.model.name == MODEL
+
+
+def test_drifted_batch_triggers_retraining_through_the_gate(deployed: str, tmp_path: Path) -> None:
+    path = tmp_path / "drifted.csv"
+    make_batch(300, seed=5, shift=1.5).to_csv(path, index=False)
+    versions = registry_versions(MODEL)
+    result = run_cli("--pipeline", "inference", "--data", str(path), "--model-name", MODEL, "--retrain-on-drift")
+    assert result.code == 0, result.stderr[-2000:]
+    assert "DRIFT in" in result.stdout and "mean radius" in result.stdout
+    assert "retraining 'breast_cancer_classifier'" in result.stdout and "[training] run" in result.stdout
+    assert "gate:" in result.stdout
+    assert len(registry_versions(MODEL)) == len(versions) + 1
+
+
+def test_drift_without_retraining_only_reports(deployed: str, tmp_path: Path) -> None:
+    path = tmp_path / "drifted.csv"
+    make_batch(200, seed=6, shift=1.5).to_csv(path, index=False)
+    versions = registry_versions(MODEL)
+    result = run_cli("--pipeline", "inference", "--data", str(path), "--model-name", MODEL)
+    assert result.code == 0 and "not retraining: retraining is off" in result.stdout
+    assert registry_versions(MODEL) == versions
+
+
+def test_killed_endpoint_is_detected_and_restored_by_the_deployment_pipeline(deployed: str) -> None:
+    import os
+    import signal
+
+    import psutil
+    from zenml.client import Client
+    from zenml.services.service import BaseDeploymentService
+
+    responses = [s for s in Client().list_services(size=50).items if s.config.get("model_name") == MODEL]
+    daemon = psutil.Process(BaseDeploymentService.from_model(responses[0]).status.pid)
+    for process in [*daemon.children(recursive=True), daemon]:
+        os.kill(process.pid, signal.SIGKILL)
+    psutil.wait_procs([daemon], timeout=10)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(deployed, json={}, timeout=5)
+    result = run_cli("--pipeline", "deployment")
+    assert result.code == 0, result.stderr[-2000:]
+    restored = endpoint_of(result)
+    holdout, expected = holdout_and_expected()
+    assert np.array_equal(predict_http(restored, holdout).astype(str), expected)
+    services = [s for s in Client().list_services(size=50).items if s.config.get("model_name") == MODEL]
+    assert len(services) == 1
+
+
+def test_healthy_endpoint_is_kept_by_a_plain_redeploy() -> None:
+    from zenml.client import Client
+
+    before = {s.id for s in Client().list_services(size=50).items}
+    result = run_cli("--pipeline", "deployment")
+    assert result.code == 0, result.stderr[-2000:]
+    assert {s.id for s in Client().list_services(size=50).items} == before
+
+
+def test_forced_redeploy_replaces_the_old_service(tmp_path: Path) -> None:
+    import yaml
+    from zenml.client import Client
+
+    from tests.conftest import ROOT
+
+    config = yaml.safe_load((ROOT / "configs" / "deployment.yaml").read_text())
+    config["parameters"]["deploy"]["force"] = True
+    path = tmp_path / "deploy.yaml"
+    path.write_text(yaml.safe_dump(config))
+    from zenml.services.service import BaseDeploymentService
+
+    old_response = next(s for s in Client().list_services(size=50).items if s.config.get("model_name") == MODEL)
+    deployed = BaseDeploymentService.from_model(old_response).prediction_url
+    result = run_cli("--pipeline", "deployment", "--config", str(path))
+    assert result.code == 0, result.stderr[-2000:]
+    new = endpoint_of(result)
+    assert new != deployed
+    with pytest.raises(requests.ConnectionError):
+        requests.post(deployed, json=payload(pd.DataFrame({"a": [1]})), timeout=5)
+    services = [s for s in Client().list_services(size=50).items if s.config.get("model_name") == MODEL]
+    assert len(services) == 1
+    holdout, expected = holdout_and_expected()
+    assert np.array_equal(predict_http(new, holdout).astype(str), expected)
