@@ -91,7 +91,7 @@ def test_failed_smoke_check_keeps_the_old_service() -> None:
 
 def test_service_that_does_not_start_is_removed() -> None:
     deployer = FakeDeployer([], start_ok=False)
-    with pytest.raises(DeploymentError, match="did not start: port in use.*no previous endpoint"):
+    with pytest.raises(DeploymentError, match=r"did not start: port in use.*no previous endpoint"):
         blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
     assert deployer.services == []
 
