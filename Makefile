@@ -9,7 +9,7 @@ export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint format lock clean
+.PHONY: help install run test check lint format lock clean stop
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,3 +48,6 @@ lock: ## Re-resolve the pins in pyproject.toml into requirements.lock (needs net
 
 clean: ## Remove the virtual environment and caches (not your ZenML or MLflow state)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+stop: install ## Stop and delete every model endpoint the project started (local stack)
+	$(BIN)/python -m portable_mlops.deployment

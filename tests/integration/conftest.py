@@ -73,22 +73,10 @@ def first_run() -> Result:
     return result
 
 
-def stop_all_services() -> None:
-    """Stop and delete every model service of the session's ZenML store (no orphan server processes)."""
-    from zenml.client import Client
-    from zenml.services.service import BaseDeploymentService
-
-    client = Client()
-    for response in client.list_services(size=100).items:
-        try:
-            service = BaseDeploymentService.from_model(response)
-            service.stop(timeout=30, force=True)
-        finally:
-            client.delete_service(response.id)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _no_orphan_services():
     """After the session, no endpoint started by the tests may keep running."""
     yield
-    stop_all_services()
+    from portable_mlops.deployment import stop_all_endpoints
+
+    stop_all_endpoints()

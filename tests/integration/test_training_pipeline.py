@@ -110,5 +110,5 @@ def test_user_csv_with_text_and_missing_values(first_run, tmp_path: Path) -> Non
     mixed_frame(300, seed=3).to_csv(path, index=False)
     result = run_cli("--pipeline", "training", "--data", str(path), "--target", "label")
     assert result.code == 0, result.stderr[-2000:]
-    assert "Model 'customers_classifier'" in result.stdout
+    assert "model 'customers_classifier'" in result.stdout
     assert champion("customers_classifier") == "1"
