@@ -182,4 +182,4 @@ def stop_all_endpoints() -> int:
 if __name__ == "__main__":  # `make stop`
     import portable_mlops.compat  # noqa: F401
 
-    print(f"stopped {stop_all_endpoints()} endpoint(s)")  # noqa: T201 - a command's output
+    print(f"stopped {stop_all_endpoints()} endpoint(s)")
