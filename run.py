@@ -22,7 +22,14 @@ from typing import Any
 import click
 
 import portable_mlops.compat  # noqa: F401  (before anything imports whylogs)
-from portable_mlops.config import CONFIGS_DIR, apply_overrides, load_config, set_parameter, write_config
+from portable_mlops.config import (
+    CONFIGS_DIR,
+    apply_overrides,
+    load_config,
+    set_parameter,
+    with_docker_settings,
+    write_config,
+)
 from portable_mlops.errors import UserFacingError
 
 ORDER = ("training", "deployment", "inference")
@@ -78,6 +85,10 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     """Run one pipeline with a resolved config; a failed step becomes a one-line UserFacingError."""
     if config.get("model", {}).get("version") == "production":
         _require_champion(config)
+    from zenml.client import Client
+
+    registry = Client().active_stack.container_registry
+    config = with_docker_settings(config, registry.config.uri if registry is not None else None)
     pipeline = _pipeline(kind)
     path = write_config(config)
     started = datetime.now(UTC).replace(tzinfo=None)
@@ -93,9 +104,13 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
         raise UserFacingError(reason) from exc
     finally:
         path.unlink(missing_ok=True)
-    from zenml.client import Client
-
     run = Client().get_pipeline_run(run.id)
+    if run.status.value in {"initializing", "provisioning"}:
+        raise UserFacingError(
+            f"the {kind} run '{run.name}' was never started by the orchestrator (status '{run.status.value}'): "
+            "its backend is unreachable or refused the run (see the warning above); check the orchestrator's "
+            "host in the stack file (e.g. kubeflow_hostname in stacks/kubeflow.yaml) and its credentials"
+        )
     if run.status.value != "completed":
         raise UserFacingError(
             f"the {kind} run '{run.name}' ended '{run.status.value}', not completed; "

@@ -83,3 +83,21 @@ def write_config(config: dict[str, Any]) -> Path:
     with os.fdopen(descriptor, "w") as handle:
         yaml.safe_dump(config, handle, sort_keys=False)
     return Path(name)
+
+
+def with_docker_settings(config: dict[str, Any], registry_uri: str | None) -> dict[str, Any]:
+    """Add ``configs/docker.yaml``'s settings unless the config has its own ``settings.docker``.
+
+    A ``parent_image`` without a registry host (``name:tag``) is prefixed with ``registry_uri``, the
+    active stack's container registry, so the registry is named in the stack file only.
+    """
+    out = dict(config)
+    settings = dict(out.get("settings") or {})
+    if "docker" not in settings:
+        docker = dict(load_config(CONFIGS_DIR / "docker.yaml")["settings"]["docker"])
+        image = str(docker.get("parent_image", ""))
+        if registry_uri and image and "/" not in image:
+            docker["parent_image"] = f"{registry_uri.rstrip('/')}/{image}"
+        settings["docker"] = docker
+    out["settings"] = settings
+    return out

@@ -61,3 +61,30 @@ def active_registry() -> Any:
     if hasattr(registry, "configure_mlflow"):
         registry.configure_mlflow()
     return registry
+
+
+def register_version(registry: Any, name: str, model_uri: str, description: str, tags: dict[str, str]) -> str:
+    """Register a logged model (``models:/<model id>``) as a new version of ``name``; return its number.
+
+    Goes through the stack's MLflow registry client, not ``register_model_version``: ZenML 0.98 sends
+    neither the model id nor a source a remote MLflow 3 server accepts for a logged model, so remote
+    registration fails (``Invalid model version source``); a local sqlite store happens to accept it.
+    """
+    from mlflow.exceptions import MlflowException
+
+    client = registry.mlflow_client
+    model_id = model_uri.removeprefix("models:/")
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(name)
+    logged = client.get_logged_model(model_id)
+    version = client.create_model_version(
+        name=name,
+        source=model_uri,
+        run_id=logged.source_run_id,
+        tags=tags,
+        description=description,
+        model_id=model_id,
+    )
+    return str(version.version)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import yaml
 from portable_mlops.errors import StackSetupError
 
 STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+SECRET_REFERENCE = re.compile(r"\{\{\s*([A-Za-z0-9_.-]+?)\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
 def stack_file(name: str) -> Path:
@@ -27,6 +30,39 @@ def read_stack(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or "stack_name" not in data or "components" not in data:
         raise StackSetupError(f"{path} is not a ZenML stack export (needs stack_name and components)")
     return data
+
+
+def secret_references(data: dict[str, Any]) -> dict[str, set[str]]:
+    """The ZenML secrets (and their keys) a stack file refers to as ``{{secret.key}}``."""
+    found: dict[str, set[str]] = {}
+    for match in SECRET_REFERENCE.finditer(yaml.safe_dump(data)):
+        found.setdefault(match.group(1), set()).add(match.group(2))
+    return found
+
+
+def check_secrets(client: Any, data: dict[str, Any]) -> None:
+    """Fail with the command that creates them when referenced secrets or keys are missing."""
+    for name, keys in sorted(secret_references(data).items()):
+        try:
+            present = set(client.get_secret(name, allow_partial_name_match=False).secret_values)
+        except KeyError:
+            present = set()
+        missing = sorted(keys - present)
+        if missing:
+            args = " ".join(f"--{key}=..." for key in missing)
+            raise StackSetupError(
+                f"stack '{data['stack_name']}' needs ZenML secret '{name}' with {', '.join(missing)}; "
+                f"create it: zenml secret create {name} {args}"
+            )
+
+
+def with_overrides(data: dict[str, Any], overrides: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """A copy of a stack file with some components' configuration keys replaced (by component name)."""
+    out = copy.deepcopy(data)
+    for specs in out["components"].values():
+        for spec in specs:
+            spec["configuration"] = {**(spec.get("configuration") or {}), **(overrides or {}).get(spec["name"], {})}
+    return out
 
 
 def _ensure_component(client: Any, component_type: Any, spec: dict[str, Any]) -> Any:
@@ -61,18 +97,20 @@ def ensure_flavors() -> None:
             client.create_flavor(source=source, component_type=flavor.type)
 
 
-def ensure_stack(name: str, activate: bool = True) -> str:
+def ensure_stack(name: str, activate: bool = True, overrides: dict[str, dict[str, Any]] | None = None) -> str:
     """Import ``stacks/<name>.yaml`` unless its stack exists, then (optionally) activate it.
 
     Creates nothing when the stack and its components already exist: running it twice is safe.
+    ``overrides`` replaces configuration keys of named components (tests point endpoints at loopback).
     Returns the ZenML stack name.
     """
     from zenml.client import Client
     from zenml.enums import StackComponentType
 
-    data = read_stack(stack_file(name))
+    data = with_overrides(read_stack(stack_file(name)), overrides)
     ensure_flavors()
     client = Client()
+    check_secrets(client, data)
     stack_name = data["stack_name"]
     try:
         client.get_stack(stack_name, allow_name_prefix_match=False)

@@ -4,11 +4,10 @@ from typing import Annotated
 
 import zenml
 from zenml import get_step_context, step
-from zenml.model_registries.base_model_registry import ModelRegistryModelMetadata
 
 from portable_mlops.champion import TRAINING_RUN_KEY
 from portable_mlops.names import Artifacts
-from portable_mlops.registry import active_registry
+from portable_mlops.registry import active_registry, register_version
 
 
 @step(enable_cache=False)
@@ -27,25 +26,20 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
     """
     registry = active_registry()
     context = get_step_context()
-    metadata = ModelRegistryModelMetadata(
-        zenml_version=zenml.__version__,
-        zenml_run_name=context.pipeline_run.name,
-        zenml_pipeline_name=context.pipeline.name,
-        zenml_pipeline_run_uuid=str(context.pipeline_run.id),
-        zenml_step_name=context.step_run.name,
-        zenml_model_version=str(context.model.version),  # type: ignore[call-arg]
-    )
+    tags = {
+        "zenml_version": zenml.__version__,
+        "zenml_run_name": context.pipeline_run.name,
+        "zenml_pipeline_name": context.pipeline.name,
+        "zenml_pipeline_run_uuid": str(context.pipeline_run.id),
+        "zenml_step_name": context.step_run.name,
+        "zenml_model_version": str(context.model.version),
+    }
     summary = ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()))
-    version = registry.register_model_version(
-        name=context.model.name,
-        model_source_uri=model_uri,
-        description=f"Holdout: {summary}",
-        metadata=metadata,
-    )
+    version = register_version(registry, context.model.name, model_uri, f"Holdout: {summary}", tags)
     context.model.log_metadata(
         {
-            "registry": {"name": context.model.name, "version": str(version.version)},
+            "registry": {"name": context.model.name, "version": version},
             TRAINING_RUN_KEY: str(context.pipeline_run.id),
         }
     )
-    return str(version.version)
+    return version
