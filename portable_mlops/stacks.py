@@ -104,10 +104,14 @@ def ensure_stack(name: str, activate: bool = True, overrides: dict[str, dict[str
     ``overrides`` replaces configuration keys of named components (tests point endpoints at loopback).
     Returns the ZenML stack name.
     """
+    return ensure_stack_data(with_overrides(read_stack(stack_file(name)), overrides), activate)
+
+
+def ensure_stack_data(data: dict[str, Any], activate: bool = True) -> str:
+    """:func:`ensure_stack` for a stack description already read (``zenml stack export`` format)."""
     from zenml.client import Client
     from zenml.enums import StackComponentType
 
-    data = with_overrides(read_stack(stack_file(name)), overrides)
     ensure_flavors()
     client = Client()
     check_secrets(client, data)

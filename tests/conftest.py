@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Before anything imports zenml: never touch the user's ~/.config/zenml or send analytics.
@@ -22,6 +22,17 @@ import portable_mlops.compat  # noqa: E402, F401
 from portable_mlops.data import load_builtin  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_repository_config() -> Iterator[None]:
+    """Tests activate stacks, which ZenML records in the repository's ``.zen/config.yaml``; put the
+    developer's file back afterwards, so a test run leaves no trace in the working copy."""
+    config = ROOT / ".zen" / "config.yaml"
+    saved = config.read_bytes() if config.exists() else None
+    yield
+    if saved is not None:
+        config.write_bytes(saved)
 
 
 @pytest.fixture(scope="session")

@@ -30,10 +30,15 @@ class Result:
 
 
 def run_cli(*args: str, timeout: int = 600) -> Result:
-    """Run ``python run.py ARGS`` in the repository, sharing the session's ZenML config."""
+    """Run ``python run.py --stack local ARGS`` in the repository, sharing the session's ZenML config.
+
+    ``--stack local`` every time (idempotent): the active stack is also kept in the repository's
+    ``.zen``, which other test modules (the remote stacks) change.
+    """
     env = dict(os.environ)
+    stack = [] if "--stack" in args else ["--stack", "local"]
     proc = subprocess.run(
-        [sys.executable, "run.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "run.py", *stack, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -12,17 +12,21 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.remote.kfp_executor_double import KfpExecutorTestDouble, dag, load_spec
 
 BIN = Path(sys.executable).parent
 BUCKET = "pmlops-artifacts"
+IMAGE = "registry.example.com/portable-mlops/portable-mlops:0.1.0"  # stacks/kubeflow.yaml + configs/docker.yaml
 
 
 def free_port() -> int:
@@ -170,3 +174,65 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         subprocess.run([str(BIN / "zenml"), "logout", "--local"], env=server_env, capture_output=True, timeout=120)
+
+
+def local_dag(kind: str) -> dict[str, list[str]]:
+    """The pipeline's DAG as ZenML builds it from the pipeline code, with KFP's task names."""
+    import pipelines
+    from portable_mlops.config import CONFIGS_DIR, load_config
+    from portable_mlops.params import (
+        DataSource,
+        DeployParams,
+        DriftParams,
+        GateParams,
+        ScoringParams,
+        SearchParams,
+        SplitParams,
+        ValidationParams,
+    )
+
+    models = {
+        "source": DataSource,
+        "split": SplitParams,
+        "search": SearchParams,
+        "validation": ValidationParams,
+        "gate": GateParams,
+        "deploy": DeployParams,
+        "scoring": ScoringParams,
+        "drift": DriftParams,
+    }
+    parameters = load_config(CONFIGS_DIR / f"{kind}.yaml")["parameters"]
+    pipeline = getattr(pipelines, f"{kind}_pipeline")
+    pipeline.prepare(**{name: models[name](**value) for name, value in parameters.items()})
+    dash = lambda name: name.replace("_", "-")  # noqa: E731
+    return {dash(name): sorted(dash(u) for u in inv.upstream_steps) for name, inv in pipeline.invocations.items()}
+
+
+def compile_for_kubeflow(remote: Remote, kind: str) -> tuple[Path, dict[str, Any]]:
+    """Run a pipeline on the Kubeflow stack; nothing listens at the KFP host, so it compiles and stops."""
+    before = set(remote.root.glob("client/kubeflow/*/pipelines/*.yaml"))
+    result = remote.run("--stack", "kubeflow", "--pipeline", kind)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: the {kind} run") and "never started by the orchestrator" in last, last
+    assert "kubeflow_hostname" in last
+    new = set(remote.root.glob("client/kubeflow/*/pipelines/*.yaml")) - before
+    assert len(new) == 1, new
+    path = new.pop()
+    return path, load_spec(path)
+
+
+@pytest.fixture(scope="session")
+def training_spec(remote: Remote) -> tuple[Path, dict[str, Any]]:
+    return compile_for_kubeflow(remote, "training")
+
+
+@pytest.fixture(scope="session")
+def executed(training_spec, remote: Remote) -> str:
+    """Run the compiled training spec with the KFP backend test double; return the job name."""
+    job = f"training-{uuid.uuid4().hex[:8]}"
+    results = KfpExecutorTestDouble(training_spec[1], job, remote.env).run()
+    failed = [r for r in results if r.returncode != 0]
+    assert not failed, f"{failed[0].task} failed:\n{failed[0].output[-4000:]}"
+    assert [r.task for r in results] == sorted(dag(training_spec[1]), key=[r.task for r in results].index)
+    return job

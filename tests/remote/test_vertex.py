@@ -1,0 +1,92 @@
+"""The same pipelines compiled by ZenML's real Vertex AI orchestrator, validated offline.
+
+No GCS or GCP can be reached here, so the stack under test is stacks/vertex.yaml with two components
+swapped for the Kubeflow test stack's loopback ones: the artifact store (moto's S3 instead of GCS; the
+code archive is uploaded there before compiling) and the MLflow tracker. The orchestrator, the
+container registry and the validator are the ones in stacks/vertex.yaml. Submission needs GCP
+credentials and fails; the compiled job is then built offline with anonymous credentials.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from google.protobuf import json_format
+
+from tests.conftest import ROOT
+from tests.remote.conftest import Remote, local_dag
+from tests.remote.kfp_executor_double import container_of, dag, load_spec
+
+pytestmark = pytest.mark.kubeflow
+VERTEX = yaml.safe_load((ROOT / "stacks" / "vertex.yaml").read_text())
+IMAGE = VERTEX["components"]["container_registry"][0]["configuration"]["uri"] + "/portable-mlops:0.1.0"
+
+
+@pytest.fixture(scope="module")
+def vertex_stack(remote: Remote) -> str:
+    kubeflow = yaml.safe_load((ROOT / "stacks" / "kubeflow.yaml").read_text())
+    data = copy.deepcopy(VERTEX)
+    data["stack_name"] = "pmlops-vertex-offline"
+    for kind in ("artifact_store", "experiment_tracker", "model_registry"):
+        data["components"][kind] = [{"name": kubeflow["components"][kind][0]["name"], "flavor": "", "type": kind}]
+    remote.python(
+        "import yaml, portable_mlops.compat\n"
+        "from zenml.client import Client\n"
+        "from zenml.enums import StackComponentType as T\n"
+        "from portable_mlops.stacks import ensure_flavors, _ensure_component\n"
+        f"data = yaml.safe_load({yaml.safe_dump(data)!r})\n"
+        "ensure_flavors(); c = Client()\n"
+        "ids = {T(k): [c.get_stack_component(T(k), s['name']).id if not s['flavor'] else _ensure_component(c, T(k), s)"
+        " for s in v] for k, v in data['components'].items()}\n"
+        "c.create_stack(name=data['stack_name'], components=ids)\n"
+    )
+    return str(data["stack_name"])
+
+
+def compile_for_vertex(remote: Remote, stack: str, kind: str) -> tuple[Path, dict[str, Any]]:
+    before = set(remote.root.glob("client/vertex/*/pipelines/*.json"))
+    remote.python(f"from zenml.client import Client; Client().activate_stack({stack!r})")
+    result = remote.run("--pipeline", kind)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert result.stderr.strip().splitlines()[-1].startswith("error: "), result.stderr[-2000:]
+    new = set(remote.root.glob("client/vertex/*/pipelines/*.json")) - before
+    assert len(new) == 1, (new, result.stderr[-2000:])
+    path = new.pop()
+    return path, load_spec(path)
+
+
+@pytest.mark.parametrize("kind", ["training", "deployment", "inference"])
+def test_vertex_job_compiles_validates_and_builds_offline(
+    remote: Remote, vertex_stack: str, kind: str, request: pytest.FixtureRequest
+) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import aiplatform
+    from kfp.pipeline_spec import pipeline_spec_pb2
+
+    if kind != "training":
+        request.getfixturevalue("executed")  # deployment and inference need a champion on the server
+    path, spec = compile_for_vertex(remote, vertex_stack, kind)
+    json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec(), ignore_unknown_fields=False)
+    assert dag(spec) == local_dag(kind)
+    for task in dag(spec):
+        container = container_of(spec, task)
+        assert container["image"] == IMAGE
+        assert container["command"][:3] == ["python", "-m", "zenml.entrypoints.entrypoint"]
+    orchestrator = VERTEX["components"]["orchestrator"][0]["configuration"]
+    job = aiplatform.PipelineJob(
+        display_name=f"pmlops-{kind}",
+        template_path=str(path),
+        pipeline_root=orchestrator["pipeline_root"],
+        project=orchestrator["project"],
+        location=orchestrator["location"],
+        credentials=AnonymousCredentials(),
+        enable_caching=False,
+    )
+    request = job._gca_resource  # the PipelineJob request, built offline from the compiled template
+    assert request.display_name == f"pmlops-{kind}"
+    assert request.runtime_config.gcs_output_directory == orchestrator["pipeline_root"]
+    assert set(request.pipeline_spec["root"]["dag"]["tasks"]) == set(dag(spec))
