@@ -8,8 +8,11 @@ export ZENML_ANALYTICS_OPT_IN ?= false
 export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
 
+IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
+CONTAINER ?= $(shell command -v docker || command -v podman)
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint format lock clean stop
+.PHONY: help install run test check lint format lock clean stop image
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,3 +54,7 @@ clean: ## Remove the virtual environment and caches (not your ZenML or MLflow st
 
 stop: install ## Stop and delete every model endpoint the project started (local stack)
 	$(BIN)/python -m portable_mlops.deployment
+
+image: ## Build and push the step image for Kubeflow/Vertex (IMAGE=<registry>/portable-mlops:0.1.0)
+	$(CONTAINER) build -t $(IMAGE) .
+	$(CONTAINER) push $(IMAGE)
