@@ -1,8 +1,9 @@
 """The same pipelines compiled by ZenML's real Vertex AI orchestrator, validated offline.
 
-No GCS or GCP can be reached here, so the stack under test is stacks/vertex.yaml with two components
-swapped for the Kubeflow test stack's loopback ones: the artifact store (moto's S3 instead of GCS; the
-code archive is uploaded there before compiling) and the MLflow tracker. The orchestrator, the
+No GCS or GCP can be reached here, so the stack under test is stacks/vertex.yaml with the artifact
+store (moto's S3 instead of GCS; the code archive is uploaded there before compiling) and the MLflow
+tracker and registry swapped for the Kubeflow test stack's loopback ones, and without the Cloud Build
+image builder (it requires a GCS store; with skip_build it is not used anyway). The orchestrator, the
 container registry and the validator are the ones in stacks/vertex.yaml. Submission needs GCP
 credentials and fails; the compiled job is then built offline with anonymous credentials.
 """
@@ -33,6 +34,7 @@ def vertex_stack(remote: Remote) -> str:
     data["stack_name"] = "pmlops-vertex-offline"
     for kind in ("artifact_store", "experiment_tracker", "model_registry"):
         data["components"][kind] = [{"name": kubeflow["components"][kind][0]["name"], "flavor": "", "type": kind}]
+    del data["components"]["image_builder"]  # Cloud Build requires a GCS artifact store
     remote.python(
         "import yaml, portable_mlops.compat\n"
         "from zenml.client import Client\n"

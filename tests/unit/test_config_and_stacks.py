@@ -1,5 +1,6 @@
 """Configs and stack files: schema, overrides, and that they name real ZenML flavors."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,11 @@ from pydantic import ValidationError
 from portable_mlops.config import apply_overrides, load_config
 from portable_mlops.errors import UserFacingError, message_of
 from portable_mlops.params import DataSource, GateParams, SearchParams, SplitParams, ValidationParams
-from portable_mlops.stacks import STACKS_DIR, read_stack, stack_file
+from portable_mlops.stacks import SECRET_REFERENCE, STACKS_DIR, read_stack, stack_file
 from tests.conftest import ROOT
 
 TRAINING = ROOT / "configs" / "training.yaml"
+CREDENTIAL_KEY = re.compile(r"(^|_)(key|secret|token|password|username|credentials?)$")
 
 
 def test_training_config_parameters_validate() -> None:
@@ -67,8 +69,17 @@ def test_stack_files_use_registered_flavors_and_no_secrets() -> None:
                 assert spec["type"] == kind
                 flavors = {f.name for f in client.get_flavors_by_type(StackComponentType(kind))}
                 assert spec["flavor"] in flavors, f"{path.name}: {kind} flavor {spec['flavor']} unknown"
-        text = path.read_text().lower()
-        assert "password:" not in text and "secret_access_key:" not in text
+        for specs in data["components"].values():
+            for spec in specs:
+                for key, value in (spec.get("configuration") or {}).items():
+                    if CREDENTIAL_KEY.search(key):
+                        assert SECRET_REFERENCE.fullmatch(str(value)), f"{path.name}: {key} is not a secret reference"
+
+
+def test_credential_check_catches_a_plain_value() -> None:
+    assert CREDENTIAL_KEY.search("tracking_password") and CREDENTIAL_KEY.search("secret")
+    assert not SECRET_REFERENCE.fullmatch("hunter2") and SECRET_REFERENCE.fullmatch("{{pmlops-minio.key}}")
+    assert not CREDENTIAL_KEY.search("kubeflow_namespace") and not CREDENTIAL_KEY.search("tracking_uri")
 
 
 def test_unknown_stack_names_the_choices() -> None:
