@@ -60,6 +60,11 @@ def active_registry() -> Any:
         raise StackSetupError("the active stack has no model registry; use a stack from stacks/ (--stack local)")
     if hasattr(registry, "configure_mlflow"):
         registry.configure_mlflow()
+        # ZenML sets only the tracking URI (outside Databricks); a stray MLFLOW_REGISTRY_URI in the
+        # environment would send registry calls to another server. The registry is the tracker's.
+        import mlflow
+
+        mlflow.set_registry_uri(mlflow.get_tracking_uri())
     return registry
 
 

@@ -35,7 +35,7 @@ def run_cli(*args: str, timeout: int = 600) -> Result:
     ``--stack local`` every time (idempotent): the active stack is also kept in the repository's
     ``.zen``, which other test modules (the remote stacks) change.
     """
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}  # set by in-process checks
     stack = [] if "--stack" in args else ["--stack", "local"]
     proc = subprocess.run(
         [sys.executable, "run.py", *stack, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout

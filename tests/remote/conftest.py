@@ -105,7 +105,8 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     """A ZenML server, moto's S3 server and an MLflow server on free loopback ports, and a Kubeflow
     stack (stacks/kubeflow.yaml with its endpoints pointed at them) registered on the ZenML server."""
     root = tmp_path_factory.mktemp("remote")
-    base = {k: v for k, v in os.environ.items() if not k.startswith("ZENML_")}
+    # nothing of this session's own ZenML or MLflow settings (earlier tests set MLFLOW_*_URI) leaks in
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_"))}
     base.update(ZENML_ANALYTICS_OPT_IN="false", AUTO_OPEN_DASHBOARD="false", ZENML_AUTO_OPEN_DASHBOARD="false")
     base["PATH"] = f"{BIN}{os.pathsep}{base.get('PATH', '')}"
     zenml_port, s3_port, mlflow_port, kfp_port = free_port(), free_port(), free_port(), free_port()
