@@ -50,3 +50,31 @@ def champion_version(model_registry: Any, model_name: str) -> str:
             f"model '{model_name}' has no champion yet; train one first: python run.py --pipeline training"
         )
     return str(found.version)
+
+
+def move_champion(model_registry: Any, model_name: str, new_version: str) -> str | None:
+    """Make ``new_version`` the champion in MLflow (alias) and ZenML (stage ``production``).
+
+    The version it replaces keeps the alias ``previous_champion`` (what a rollback returns to); a
+    ``challenger`` alias on the new champion is removed. Returns the replaced version.
+    """
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    from portable_mlops.registry import version_by_alias
+
+    client = model_registry.mlflow_client
+    old = version_by_alias(client, model_name, Aliases.CHAMPION)
+    replaced = str(old.version) if old is not None else None
+    if replaced is not None and replaced != new_version:
+        client.set_registered_model_alias(model_name, Aliases.PREVIOUS_CHAMPION, replaced)
+    client.set_registered_model_alias(model_name, Aliases.CHAMPION, new_version)
+    challenger = version_by_alias(client, model_name, Aliases.CHALLENGER)
+    if challenger is not None and str(challenger.version) == new_version:
+        client.delete_registered_model_alias(model_name, Aliases.CHALLENGER)
+    for version in Client().list_model_versions(model_name_or_id=model_name, size=1000, hydrate=True).items:
+        registry = version.run_metadata.get("registry")
+        if isinstance(registry, dict) and str(registry.get("version")) == new_version:
+            version.set_stage(ModelStages.PRODUCTION, force=True)
+            break
+    return replaced

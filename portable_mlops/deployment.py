@@ -1,9 +1,14 @@
 """Deploying a registered model through whichever model deployer the active stack has.
 
 The deploy step asks :func:`plan_for` for the deployer's flavor; each flavor maps to a function that
-builds that deployer's service config. Adding a deployer is adding an entry, not an ``if`` in a step.
-Deployments are blue/green: the new service starts beside the old one, must pass a smoke check, and
-only then replaces it; if it fails, it is removed and the old one keeps serving.
+builds that deployer's service config, a rollout strategy and a client protocol. Adding a deployer is
+adding entries, not an ``if`` in a step.
+
+* MLflow (local): blue/green. The new service starts beside the old one, must pass a smoke check,
+  and only then replaces it; if it fails, it is removed and the old one keeps serving.
+* Seldon (Kubernetes): in place. The model's one SeldonDeployment is merge-patched to the new
+  predictors (a canary is a second predictor with a traffic share), smoke-checked, and patched back
+  to the previous spec if the check fails. Its URL never changes.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ class Target:
     step_name: str
     workers: int
     timeout: int
+    #: A second version beside the main one, with its share of the traffic (Seldon canaries).
+    canary_version: str | None = None
+    canary_uri: str | None = None
+    canary_traffic: int = 0
+    replicas: int = 1
+    resources: dict[str, dict[str, str]] | None = None
+    implementation: str = "MLFLOW_SERVER"
+    model_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,11 @@ class Plan:
 def _mlflow_plan(target: Target) -> Plan:
     from zenml.integrations.mlflow.services import MLFlowDeploymentConfig, MLFlowDeploymentService
 
+    if target.canary_version is not None:
+        raise DeploymentError(
+            "a canary needs a deployer that splits traffic (the Seldon deployer of stacks/kubeflow.yaml); "
+            "the local MLflow deployer serves one model per endpoint: use rollout: deploy"
+        )
     config = MLFlowDeploymentConfig(
         # unique per deployment, so the dashboard tells deployments apart
         name=f"{target.model_name}-v{target.registry_version}-{uuid.uuid4().hex[:8]}",
@@ -61,8 +79,41 @@ def _mlflow_plan(target: Target) -> Plan:
     return Plan(config, MLFlowDeploymentService.SERVICE_TYPE)
 
 
+def _seldon_plan(target: Target) -> Plan:
+    from portable_mlops.seldon import PortableSeldonConfig, PortableSeldonService, PredictorConfig, export_model
+
+    predictors = [
+        PredictorConfig(
+            name="main",
+            registry_version=target.registry_version,
+            model_uri=export_model(target.model_name, target.registry_version, target.model_uri, target.model_root),
+            traffic=100 - target.canary_traffic if target.canary_version else 100,
+        )
+    ]
+    if target.canary_version is not None and target.canary_uri is not None:
+        uri = export_model(target.model_name, target.canary_version, target.canary_uri, target.model_root)
+        predictors.append(
+            PredictorConfig(
+                name="canary", registry_version=target.canary_version, model_uri=uri, traffic=target.canary_traffic
+            )
+        )
+    config = PortableSeldonConfig(
+        name=f"{target.model_name}-v{target.registry_version}",
+        model_name=target.model_name,
+        model_version=target.registry_version,
+        registry_model_version=target.registry_version,
+        implementation=target.implementation,
+        replicas=target.replicas,
+        resources=target.resources,
+        predictors=predictors,
+        pipeline_name=target.pipeline_name,
+        pipeline_step_name=target.step_name,
+    )
+    return Plan(config, PortableSeldonService.SERVICE_TYPE)
+
+
 #: Model deployer flavor -> how to build its service config.
-PLANNERS: dict[str, Callable[[Target], Plan]] = {"mlflow": _mlflow_plan}
+PLANNERS: dict[str, Callable[[Target], Plan]] = {"mlflow": _mlflow_plan, "pmlops_seldon": _seldon_plan}
 
 
 def plan_for(flavor: str, target: Target) -> Plan:
@@ -85,9 +136,32 @@ def model_servers(deployer: Any, model_name: str) -> list[Any]:
 
 
 def served_version(service: Any) -> str | None:
-    """The registry version a deployed service serves, as recorded in its config."""
+    """The registry version a deployed service serves (its main traffic), as recorded in its config."""
     version = getattr(service.config, "registry_model_version", None) or getattr(service.config, "model_version", None)
     return str(version) if version is not None else None
+
+
+def canary_version(service: Any) -> str | None:
+    """The registry version of a live canary predictor, if the service has one."""
+    canaries = [p for p in getattr(service.config, "predictors", None) or [] if p.name == "canary"]
+    return canaries[0].registry_version if canaries else None
+
+
+def same_spec(service: Any, plan: Plan) -> bool:
+    """Whether a live service already serves what ``plan`` asks (versions, traffic, size)."""
+    fields = ("registry_model_version", "model_version", "predictors", "replicas", "resources")
+    return all(getattr(service.config, f, None) == getattr(plan.config, f, None) for f in fields)
+
+
+def predict_via(service: Any, frame: Any, timeout: float = 30.0) -> Any:
+    """Predictions of a live service for a DataFrame, in the protocol of its deployer."""
+    import numpy as np
+
+    from portable_mlops.serving import predict_http
+
+    if hasattr(service, "predict_frame"):  # Seldon protocol with column names
+        return np.asarray(service.predict_frame(frame, timeout)[0])
+    return predict_http(service.prediction_url, frame, timeout)
 
 
 def _log_tail(service: Any, lines: int = 30) -> None:
@@ -162,6 +236,61 @@ def blue_green(
         if old.uuid != service.uuid:
             deployer.delete_model_server(old.uuid, timeout=timeout, force=True)
     return service
+
+
+def in_place(
+    deployer: Any,
+    plan: Plan,
+    model_name: str,
+    smoke: Callable[[Any], None],
+    timeout: int,
+    start: Callable[[Any, Plan, int], Any] = start_new_service,
+) -> Any:
+    """Roll the model's one deployment to ``plan`` in place: a new service record whose start
+    creates or merge-patches the resource, a smoke check, then the old records are retired.
+
+    If starting or the smoke check fails, the previous service's spec is applied again (it keeps its
+    URL and traffic); with no previous service, the new one is deleted.
+    """
+    from zenml.client import Client
+
+    previous = model_servers(deployer, model_name)
+    service = None
+    try:
+        service = start(deployer, plan, timeout)
+        if not service.is_running:
+            raise DeploymentError(f"the new spec did not become available: {service.status.last_error or 'no reason'}")
+        smoke(service)
+    except Exception as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if previous:
+            if service is not None:
+                Client().delete_service(service.uuid)
+            try:
+                previous[0].start(timeout=timeout)
+                keep = f"; the previous spec was applied again and serves at {previous[0].prediction_url}"
+            except Exception as again:  # noqa: BLE001 - reported, the original error is raised
+                keep = f"; re-applying the previous spec failed too ({again})"
+        else:
+            if service is not None:
+                deployer.delete_model_server(service.uuid, timeout=timeout, force=True)
+            keep = "; nothing was serving before"
+        raise DeploymentError(f"deployment of {model_name} failed ({message}){keep}") from exc
+    for old in previous:
+        if old.uuid != service.uuid:
+            Client().delete_service(old.uuid)  # the resource itself lives on under the new record
+    return service
+
+
+#: Model deployer flavor -> how a new spec replaces the running one.
+STRATEGIES: dict[str, Callable[..., Any]] = {"mlflow": blue_green, "pmlops_seldon": in_place}
+
+
+def roll_out(
+    flavor: str, deployer: Any, plan: Plan, model_name: str, smoke: Callable[[Any], None], timeout: int
+) -> Any:
+    """Apply ``plan`` with the strategy of the deployer's flavor (blue/green or in place)."""
+    return STRATEGIES.get(flavor, blue_green)(deployer, plan, model_name, smoke, timeout)
 
 
 def stop_all_endpoints() -> int:

@@ -37,3 +37,5 @@ class Aliases(StrEnum):
 
     CHAMPION = "champion"
     CHALLENGER = "challenger"
+    #: The champion before the last promote or rollback of a deployment (what a rollback returns to).
+    PREVIOUS_CHAMPION = "previous_champion"

@@ -3,6 +3,7 @@
 Each model is passed to steps as one argument. Validation messages say how to fix the input.
 """
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -128,6 +129,29 @@ class DriftParams(_Params):
     retrain_on_drift: bool = Field(False, description="Train on the batch (it needs labels) when it drifted.")
 
 
+Rollout = Literal["deploy", "canary", "promote", "rollback"]
+SeldonServer = Literal["MLFLOW_SERVER"]
+_QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
+
+
+class Resources(_Params):
+    """Kubernetes requests and limits of the model container (Seldon), e.g. ``cpu: 500m``."""
+
+    requests: dict[str, str] = Field(default_factory=lambda: {"cpu": "100m", "memory": "512Mi"})
+    limits: dict[str, str] = Field(default_factory=lambda: {"memory": "1Gi"})
+
+    @field_validator("requests", "limits")
+    @classmethod
+    def _quantities(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - {"cpu", "memory"})
+        if unknown:
+            raise ValueError(f"unknown resources {unknown}; use cpu and memory")
+        bad = {k: v for k, v in value.items() if not re.match(_QUANTITY, str(v))}
+        if bad:
+            raise ValueError(f"not Kubernetes quantities: {bad}; write e.g. cpu: 500m, memory: 1Gi")
+        return value
+
+
 class DeployParams(_Params):
     """How the champion is deployed and checked before it takes traffic."""
 
@@ -135,6 +159,21 @@ class DeployParams(_Params):
     timeout: int = Field(120, ge=1, description="Seconds to wait for the endpoint to start or stop.")
     workers: int = Field(1, ge=1)
     force: bool = Field(False, description="Redeploy even when a healthy endpoint already serves the champion.")
+    rollout: Rollout = Field(
+        "deploy",
+        description=(
+            "deploy: serve the champion; canary: add the challenger beside it with canary_traffic percent; "
+            "promote: give the canary all traffic and make it the champion; rollback: undo the last canary or "
+            "promotion. Canaries need a deployer that splits traffic (Seldon)."
+        ),
+    )
+    canary_traffic: int = Field(10, ge=1, le=99, description="Percent of requests the canary gets.")
+    replicas: int = Field(1, ge=1, le=100, description="Pods per predictor (Seldon).")
+    resources: Resources = Field(default_factory=lambda: Resources())
+    implementation: SeldonServer = Field("MLFLOW_SERVER", description="Seldon prepackaged server (Seldon).")
+    model_root: str | None = Field(
+        None, description="Where served model directories go; default: <artifact store>/served-models (Seldon)."
+    )
 
 
 class ScoringParams(_Params):

@@ -4,4 +4,7 @@ By hand: ``zenml data-validator flavor register stacks.flavors.whylogs_drift.Why
 """
 
 #: Import paths of the flavor classes, registered before a stack file is imported.
-FLAVOR_SOURCES = ["stacks.flavors.whylogs_drift.WhylogsDriftDataValidatorFlavor"]
+FLAVOR_SOURCES = [
+    "stacks.flavors.whylogs_drift.WhylogsDriftDataValidatorFlavor",
+    "stacks.flavors.seldon.PortableSeldonDeployerFlavor",
+]
