@@ -12,10 +12,10 @@ IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
 CONTAINER ?= $(shell command -v docker || command -v podman)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint format lock clean stop image
+.PHONY: help install run test check lint format lock clean stop image dashboard dashboard-stop mlflow-ui
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (numpy 2.4 needs >= 3.11; the lock is built on 3.11): install python3.11 or set PYTHON=/path/to/python3.11")'
@@ -54,6 +54,15 @@ clean: ## Remove the virtual environment and caches (not your ZenML or MLflow st
 
 stop: install ## Stop and delete every model endpoint the project started (local stack)
 	$(BIN)/python -m portable_mlops.deployment
+
+dashboard: install ## Start the ZenML dashboard on 127.0.0.1 (DASHBOARD_PORT=<port>; default 8237 or a free one)
+	$(BIN)/python -m portable_mlops.dashboard start
+
+dashboard-stop: install ## Stop the ZenML dashboard started by make dashboard
+	$(BIN)/python -m portable_mlops.dashboard stop
+
+mlflow-ui: install ## Serve the MLflow UI on the local tracking store (MLFLOW_UI_PORT=<port>; Ctrl+C stops it)
+	$(BIN)/python -m portable_mlops.dashboard mlflow
 
 image: ## Build and push the step image for Kubeflow/Vertex (IMAGE=<registry>/portable-mlops:0.1.0)
 	$(CONTAINER) build -t $(IMAGE) .

@@ -31,6 +31,7 @@ from portable_mlops.config import (
     write_config,
 )
 from portable_mlops.errors import UserFacingError
+from portable_mlops.summary import output, summarise, where_to_look
 
 ORDER = ("training", "deployment", "inference")
 
@@ -119,47 +120,6 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     return run
 
 
-def _output(run: Any, step: str, artifact: str) -> Any:
-    return run.steps[step].outputs[artifact][0].load()
-
-
-def summarise(kind: str, run: Any) -> list[str]:
-    """What a user needs to know about a finished run."""
-    from portable_mlops.names import Artifacts
-
-    lines = [f"[{kind}] run '{run.name}': {run.status.value}"]
-    if kind == "training":
-        decision = _output(run, "promote_model", Artifacts.PROMOTION)
-        metrics = _output(run, "evaluate_model", Artifacts.METRICS)
-        verdict = "PROMOTED to champion" if decision["promote"] else "kept as challenger (champion unchanged)"
-        lines += [
-            f"  model '{run.model_version.model.name}' version {run.model_version.name} "
-            f"(registry v{decision['registry_version']}): {verdict}",
-            f"  gate: {decision['reason']}",
-            "  holdout: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items())),
-        ]
-    elif kind == "deployment":
-        service = _output(run, "deploy_model", Artifacts.DEPLOYMENT)
-        url = service.prediction_url
-        example = str(run.steps["deploy_model"].run_metadata.get("example_request", "{}")).replace("'", "'\\''")
-        lines += [
-            f"  endpoint: {url}",
-            f"  example:  curl -s -X POST {url} -H 'Content-Type: application/json' -d '{example}'",
-        ]
-    elif kind == "inference":
-        predictions = _output(run, "predict_batch", Artifacts.PREDICTIONS)
-        drift = _output(run, "detect_drift", Artifacts.DRIFT)
-        counts = predictions["prediction"].value_counts().to_dict()
-        lines += [f"  scored {len(predictions)} rows: {counts}"]
-        if drift["drifted"]:
-            lines += [
-                f"  DRIFT in {len(drift['drifted_columns'])} column(s): {', '.join(drift['drifted_columns'][:6])}"
-            ]
-        else:
-            lines += [f"  no drift ({drift['tested_columns']} columns tested, alpha {drift['alpha']})"]
-    return lines
-
-
 def _configs(pipeline_name: str, config_path: Path | None) -> dict[str, dict[str, Any]]:
     kinds = ORDER if pipeline_name == "all" else (pipeline_name,)
     if config_path is not None and len(kinds) > 1:
@@ -223,6 +183,8 @@ def main(
                 click.echo(line)
             if kind == "inference":
                 _continuous_training(run, config, no_cache)
+        for line in where_to_look():
+            click.echo(line)
     except Exception as exc:
         cause = _root_cause(exc)
         logging.getLogger(__name__).debug("failure", exc_info=exc)
@@ -238,7 +200,7 @@ def _continuous_training(run: Any, inference_config: dict[str, Any], no_cache: b
     """Retrain on a drifted, labelled batch when the drift step asked for it; the same gate decides."""
     from portable_mlops.names import Artifacts
 
-    drift = _output(run, "detect_drift", Artifacts.DRIFT)
+    drift = output(run, "detect_drift", Artifacts.DRIFT)
     if not drift["drifted"]:
         return
     if not drift["retrain"]:
