@@ -78,3 +78,22 @@ def move_champion(model_registry: Any, model_name: str, new_version: str) -> str
             version.set_stage(ModelStages.PRODUCTION, force=True)
             break
     return replaced
+
+
+def champion_holdout_metrics(model_name: str, X: Any, y: Any) -> tuple[str, dict[str, float] | str] | None:
+    """The champion's registry version and its metrics on ``X``, ``y`` (the same holdout as the new
+    model's), or why it cannot score them; None when the model has no champion yet.
+
+    For the evaluation report only: the gate (``promote_model``) decides with its own, failing check.
+    """
+    from portable_mlops.evaluation import compute_metrics
+    from portable_mlops.registry import active_registry, load_version, version_by_alias
+
+    found = version_by_alias(active_registry().mlflow_client, model_name, Aliases.CHAMPION)
+    if found is None:
+        return None
+    version = str(found.version)
+    try:
+        return version, compute_metrics(load_version(model_name, version), X, y)
+    except Exception as exc:  # noqa: BLE001 - shown in the report; promote_model fails with the reason
+        return version, f"{type(exc).__name__}: {str(exc)[:300]}"

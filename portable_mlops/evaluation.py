@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from sklearn.inspection import permutation_importance
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
@@ -77,18 +78,111 @@ def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:
     return figures
 
 
-def evaluation_report(
-    model: Any, X: pd.DataFrame, y: pd.Series, metrics: dict[str, float], candidates: list[dict[Any, Any]]
-) -> str:
-    """The holdout report: metrics, candidates, confusion matrix, ROC and PR curves."""
-    figures = "".join(
+#: The metric feature importance is measured with: threshold-free, so small holdouts still show a signal.
+IMPORTANCE_METRIC: Metric = "roc_auc"
+
+
+def feature_importance(
+    model: Any, X: pd.DataFrame, y: pd.Series, repeats: int = 5, seed: int = 0, top: int = 15
+) -> list[dict[str, Any]]:
+    """Permutation importance on the holdout: how much ROC AUC drops when one column is shuffled.
+
+    Model-agnostic (it works the same for every family and for text columns), measured on rows the
+    model did not train on. The ``top`` columns, most important first.
+    """
+    result = permutation_importance(
+        model, X, y, scoring=lambda m, X_, y_: score(m, X_, y_, IMPORTANCE_METRIC), n_repeats=repeats, random_state=seed
+    )
+    order = np.argsort(-result.importances_mean)[:top]
+    return [
+        {
+            "feature": str(X.columns[i]),
+            f"{IMPORTANCE_METRIC} drop": float(result.importances_mean[i]),
+            "std": float(result.importances_std[i]),
+        }
+        for i in order
+    ]
+
+
+def _importance_figure(rows: list[dict[str, Any]]) -> str:
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(rows) + 1.2))
+    names = [r["feature"] for r in rows][::-1]
+    values = [r[f"{IMPORTANCE_METRIC} drop"] for r in rows][::-1]
+    errors = [r["std"] for r in rows][::-1]
+    ax.barh(names, values, xerr=errors, color="#4c72b0")
+    ax.set_xlabel(f"drop in holdout {IMPORTANCE_METRIC} when shuffled")
+    ax.set_title("Feature importance (permutation, holdout)")
+    return _png(fig)
+
+
+def comparison_rows(
+    metrics: dict[str, float], champion: tuple[str, dict[str, float] | str] | None
+) -> list[dict[str, Any]]:
+    """The new model against the champion on the same holdout, with the difference per metric."""
+    rows: list[dict[str, Any]] = [{"model": "new (this run)", **metrics}]
+    if champion is None:
+        return rows
+    version, theirs = champion
+    if isinstance(theirs, str):
+        return rows
+    rows.append({"model": f"champion (registry v{version})", **{k: theirs.get(k, float("nan")) for k in metrics}})
+    rows.append({"model": "difference", **{k: v - theirs.get(k, float("nan")) for k, v in metrics.items()}})
+    return rows
+
+
+def _comparison_figure(rows: list[dict[str, Any]]) -> str:
+    names = [k for k in rows[0] if k != "model"]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    width = 0.8 / 2
+    for index, row in enumerate(rows[:2]):
+        ax.bar(
+            np.arange(len(names)) + index * width,
+            [row[n] for n in names],
+            width,
+            label=row["model"],
+            color=["#4c72b0", "#999999"][index],
+        )
+    ax.set_xticks(np.arange(len(names)) + width / 2, names)
+    low = min(row[n] for row in rows[:2] for n in names)
+    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.legend(loc="lower right")
+    ax.set_title("New model vs champion (same holdout)")
+    return _png(fig)
+
+
+def _figure_html(name: str, data: str) -> str:
+    return (
         f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
         f"<figcaption>{html.escape(name)}</figcaption></figure>"
-        for name, data in _figures(model, X, y).items()
     )
+
+
+def evaluation_report(
+    model: Any,
+    X: pd.DataFrame,
+    y: pd.Series,
+    metrics: dict[str, float],
+    candidates: list[dict[Any, Any]],
+    champion: tuple[str, dict[str, float] | str] | None = None,
+) -> str:
+    """The holdout report: metrics against the champion, candidates, feature importance, confusion
+    matrix, ROC and PR curves. ``champion`` is its registry version with its holdout metrics (or why
+    it could not be scored); None when there is no champion yet."""
+    comparison = comparison_rows(metrics, champion)
+    if champion is None:
+        against = "<p>No champion yet: this model is compared with nothing.</p>"
+    elif isinstance(champion[1], str):
+        version, why = html.escape(champion[0]), html.escape(champion[1])
+        against = f"<p class='fail'>The champion (registry v{version}) cannot score this holdout: {why}</p>"
+    else:
+        against = _figure_html("New model vs champion", _comparison_figure(comparison))
+    importance = feature_importance(model, X, y)
+    figures = "".join(_figure_html(name, data) for name, data in _figures(model, X, y).items())
     body = (
-        f"<h3>Holdout metrics ({len(X)} rows)</h3>{html_table([metrics])}"
+        f"<h3>Holdout metrics ({len(X)} rows): new model and champion</h3>{html_table(comparison)}{against}"
         f"<h3>Candidates (cross-validated on the training split)</h3>{html_table(candidates)}"
+        f"<h3>Feature importance</h3>{_figure_html('Feature importance', _importance_figure(importance))}"
+        f"{html_table(importance)}"
         f"<h3>Plots</h3>{figures}"
     )
     return html_page("Model evaluation", body)

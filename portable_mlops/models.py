@@ -16,12 +16,16 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
 from xgboost import XGBClassifier
+from zenml.logger import get_logger
 
 from portable_mlops.params import CandidateSpec, Family, Metric, SearchParams
+
+logger = get_logger(__name__)
 
 
 class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -104,14 +108,37 @@ class SearchResult:
     cv_score: float
 
 
+class FitProgress:
+    """A scorer that logs how many of a search's cross-validation fits are done ("search xgboost:
+    12/36 fits"). The search scores each fit once, so counting scores counts fits; with ``n_jobs > 1``
+    the fits run in worker processes, whose counts are not seen here."""
+
+    def __init__(self, scorer: Any, family: str, total: int, reports: int = 10) -> None:
+        self.scorer, self.family, self.total = scorer, family, total
+        self.every = max(1, total // reports)
+        self.done = 0
+
+    def __call__(self, estimator: Any, X: pd.DataFrame, y: pd.Series) -> float:
+        value = float(self.scorer(estimator, X, y))
+        self.done += 1
+        if self.done % self.every == 0 or self.done == self.total:
+            logger.info("search %s: %d/%d fits", self.family, self.done, self.total)
+        return value
+
+
 def search_family(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams) -> SearchResult:
     """Grid-search one family with stratified, seeded cross-validation; refit the best on all of ``X``."""
     grid = {f"estimator__model__{name}": values for name, values in spec.grid.items()}
     cv = StratifiedKFold(n_splits=search.cv_folds, shuffle=True, random_state=search.seed)
+    candidate = build_candidate(spec.family, X, search.seed)
+    fits = len(ParameterGrid(grid or [{}])) * search.cv_folds
+    if search.n_jobs != 1:
+        logger.info("search %s: %d fits on %s workers", spec.family, fits, search.n_jobs)
+    scorer = FitProgress(check_scoring(candidate, scoring=scoring_name(search.metric, y.nunique())), spec.family, fits)
     gs = GridSearchCV(
-        build_candidate(spec.family, X, search.seed),
+        candidate,
         grid or [{}],
-        scoring=scoring_name(search.metric, y.nunique()),
+        scoring=scorer,
         cv=cv,
         n_jobs=search.n_jobs,
         error_score="raise",

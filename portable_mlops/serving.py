@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import requests
+from zenml.logger import get_logger
 
 from portable_mlops.errors import UserFacingError
+
+logger = get_logger(__name__)
 
 
 class ServingError(UserFacingError, RuntimeError):
@@ -40,3 +43,19 @@ def chunks(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
     """Consecutive slices of at most ``size`` rows."""
     for start in range(0, len(frame), size):
         yield frame.iloc[start : start + size]
+
+
+def score_in_chunks(
+    predict: Callable[[pd.DataFrame], np.ndarray], frame: pd.DataFrame, size: int, reports: int = 10
+) -> np.ndarray:
+    """Predictions for ``frame`` in slices of ``size`` rows, logging progress about ``reports`` times
+    ("scored 50,000/200,000 rows"), so a long batch shows how far it got."""
+    total = len(frame)
+    every = max(1, -(-total // size) // reports)  # chunks between two progress lines
+    parts, done = [], 0
+    for index, part in enumerate(chunks(frame, size), start=1):
+        parts.append(np.asarray(predict(part)))
+        done += len(part)
+        if index % every == 0 or done == total:
+            logger.info("scored %s/%s rows", f"{done:,}", f"{total:,}")
+    return np.concatenate(parts) if parts else np.asarray([])

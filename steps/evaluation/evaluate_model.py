@@ -4,9 +4,10 @@ from typing import Annotated
 
 import mlflow
 import pandas as pd
-from zenml import log_metadata, step
+from zenml import get_step_context, log_metadata, step
 from zenml.types import HTMLString
 
+from portable_mlops.champion import champion_holdout_metrics
 from portable_mlops.data import features
 from portable_mlops.evaluation import compute_metrics, evaluation_report
 from portable_mlops.models import LabelEncodedClassifier
@@ -19,9 +20,11 @@ from portable_mlops.tracking import source_run_id
 def evaluate_model(
     model: LabelEncodedClassifier, test: pd.DataFrame, candidates: pd.DataFrame, model_uri: str, source: DataSource
 ) -> tuple[Annotated[dict[str, float], Artifacts.METRICS], Annotated[HTMLString, Artifacts.EVALUATION_REPORT]]:
-    """Score the model on the holdout and draw the confusion matrix, ROC and PR curves.
+    """Score the model on the holdout and report it against the current champion on the same rows.
 
-    The metrics go to the run's metadata, to the model version, and to the model's MLflow run.
+    The report shows both models' metrics, the candidates, permutation feature importance, the
+    confusion matrix, ROC and PR curves. The metrics go to the run's metadata, to the model version,
+    and to the model's MLflow run.
 
     Args:
         model: The best candidate.
@@ -41,5 +44,6 @@ def evaluate_model(
         client.log_metric(run_id, f"holdout_{name}", value)
     mlflow.log_metrics({f"holdout_{name}": value for name, value in metrics.items()})
     log_metadata(metadata={"holdout": metrics}, infer_model=True)
-    report = evaluation_report(model, X, y, metrics, candidates.to_dict(orient="records"))
+    champion = champion_holdout_metrics(get_step_context().model.name, X, y)
+    report = evaluation_report(model, X, y, metrics, candidates.to_dict(orient="records"), champion)
     return metrics, HTMLString(report)

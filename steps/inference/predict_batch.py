@@ -1,21 +1,18 @@
 """Step: score a batch with the champion, through its endpoint when the stack deploys models."""
 
+from functools import partial
 from typing import Annotated
 
-import numpy as np
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
 from zenml.client import Client
-from zenml.logger import get_logger
 
 from portable_mlops.champion import champion_version
 from portable_mlops.deployment import model_servers, served_version
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, ScoringParams
 from portable_mlops.registry import active_registry, load_version
-from portable_mlops.serving import ServingError, chunks, predict_http
-
-logger = get_logger(__name__)
+from portable_mlops.serving import ServingError, predict_http, score_in_chunks
 
 
 @step(enable_cache=False)
@@ -41,7 +38,8 @@ def predict_batch(
     version = champion_version(registry, name)
     X = frame.drop(columns=[source.target], errors="ignore")
     if deployer is None:
-        predictions, scored_by = np.asarray(load_version(name, version).predict(X)), "in-process"
+        model, scored_by = load_version(name, version), "in-process"
+        predictions = score_in_chunks(model.predict, X, scoring.batch_size)
     else:
         services = [s for s in model_servers(deployer, name) if s.is_running and served_version(s) == version]
         if not services:
@@ -50,12 +48,7 @@ def predict_batch(
                 "deploy it: python run.py --pipeline deployment"
             )
         scored_by = str(services[0].prediction_url)
-        parts = []
-        for done, part in enumerate(chunks(X, scoring.batch_size), start=1):
-            parts.append(predict_http(scored_by, part, scoring.timeout))
-            if done % 10 == 0 or done * scoring.batch_size >= len(X):
-                logger.info("Scored %d/%d rows", min(done * scoring.batch_size, len(X)), len(X))
-        predictions = np.concatenate(parts)
+        predictions = score_in_chunks(partial(predict_http, scored_by, timeout=scoring.timeout), X, scoring.batch_size)
     out = frame.copy()
     out["prediction"] = predictions
     log_metadata(metadata={"scored_by": scored_by, "registry_version": version, "rows": len(out)})

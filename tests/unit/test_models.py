@@ -52,5 +52,5 @@ def test_multiclass_metrics_and_report_render_offline() -> None:
     metrics = compute_metrics(model, X, y)
     assert 0.9 < metrics["roc_auc"] <= 1.0
     page = evaluation_report(model, X, y, metrics, [{"family": "logistic_regression"}])
-    assert page.count("data:image/png;base64,") == 3
+    assert page.count("data:image/png;base64,") == 4  # feature importance, confusion matrix, ROC, PR
     assert "http://" not in page and "https://" not in page and "<script" not in page
