@@ -6,6 +6,7 @@ Examples:
     python run.py                                # the same on whatever stack is active (zenml stack set ...)
     python run.py --pipeline training --data data/churn.csv --target churned
     python run.py --pipeline deployment          # (re)deploy the champion; prints the endpoint
+    python run.py --stack kubeflow --pipeline deployment --rollout canary   # challenger beside the champion (Seldon)
     python run.py --pipeline inference --data batch.csv              # score a batch, check drift
     python run.py --pipeline inference --data drifted.csv --retrain-on-drift
     python run.py --pipeline training --config my-training.yaml --no-cache
@@ -156,6 +157,12 @@ def _configs(pipeline_name: str, config_path: Path | None) -> dict[str, dict[str
 )
 @click.option("--retrain-on-drift", is_flag=True, help="Inference: train on the batch when it drifted (needs labels).")
 @click.option("--no-cache", is_flag=True, help="Re-run every step instead of reusing cached results.")
+@click.option(
+    "--rollout",
+    type=click.Choice(["deploy", "canary", "promote", "rollback"]),
+    default=None,
+    help="Deployment: serve the champion, add the challenger as a canary, promote it, or roll back (Seldon).",
+)
 def main(
     stack: str | None,
     pipeline_name: str,
@@ -165,12 +172,15 @@ def main(
     model_name: str | None,
     retrain_on_drift: bool,
     no_cache: bool,
+    rollout: str | None,
 ) -> None:
     """Run the training, deployment and batch inference pipelines on the chosen stack."""
     try:
         configs = {
             k: apply_overrides(c, data, target, model_name) for k, c in _configs(pipeline_name, config_path).items()
         }
+        if rollout and "deployment" in configs:
+            configs["deployment"] = set_parameter(configs["deployment"], "deploy", "rollout", rollout)
         if retrain_on_drift and "inference" in configs:
             configs["inference"] = set_parameter(configs["inference"], "drift", "retrain_on_drift", True)
         if stack:

@@ -207,7 +207,7 @@ def render(
 
 def as_resource(manifest: SeldonManifest, namespace: str) -> dict[str, Any]:
     """The manifest as the Kubernetes API receives it (``kubectl apply -f`` takes this as YAML)."""
-    body = manifest.model_dump(exclude_none=True, exclude={"status"})
+    body = manifest.model_dump(mode="json", exclude_none=True, exclude={"status"})
     body["metadata"]["namespace"] = namespace
     return body
 

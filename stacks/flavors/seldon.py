@@ -7,6 +7,9 @@ Each fix is a small override with a name (the list is in ``portable_mlops/seldon
 * F4 ``optional fields`` - :class:`PortableSeldonDeployerConfig` (``secret``, ``kubernetes_secret_name``).
 * F6 ``image builder`` - ZenML's deployer demands an image builder in the stack for custom-image
   deployments; prepackaged servers need none (:attr:`PortableSeldonDeployer.validator`).
+* F7 ``orphaned secret`` - on delete, ZenML keeps the Kubernetes secret while any service uses it,
+  and counts the service being deleted (its record still exists): the secret is never removed
+  (:meth:`PortableSeldonDeployer.perform_delete_model`).
 
 The deployer builds :class:`portable_mlops.seldon.PortableSeldonService` services (one
 SeldonDeployment per model, traffic-split predictors) through :class:`PortableSeldonClient`.
@@ -113,6 +116,19 @@ class PortableSeldonDeployer(SeldonModelDeployer):
         service = PortableSeldonService(uuid=id, config=config)
         service.start(timeout=timeout)
         return service
+
+    def perform_delete_model(self, service: BaseService, timeout: int = 300, force: bool = False) -> None:
+        """F7: delete the SeldonDeployment, then its secret unless another service still uses it."""
+        from portable_mlops.seldon import PortableSeldonService
+
+        service = cast(PortableSeldonService, service)
+        service.stop(timeout=timeout, force=force)
+        secret = service.config.secret_name
+        if not secret or secret == self.config.kubernetes_secret_name:
+            return
+        others = [s for s in self.find_model_server() if s.uuid != service.uuid]
+        if all(getattr(s.config, "secret_name", None) != secret for s in others):
+            self.seldon_client.delete_secret(secret)
 
 
 class PortableSeldonDeployerFlavor(SeldonModelDeployerFlavor):

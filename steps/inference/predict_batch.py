@@ -8,11 +8,11 @@ from zenml import get_step_context, log_metadata, step
 from zenml.client import Client
 
 from portable_mlops.champion import champion_version
-from portable_mlops.deployment import model_servers, served_version
+from portable_mlops.deployment import model_servers, predict_via, served_version
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, ScoringParams
 from portable_mlops.registry import active_registry, load_version
-from portable_mlops.serving import ServingError, predict_http, score_in_chunks
+from portable_mlops.serving import ServingError, score_in_chunks
 
 
 @step(enable_cache=False)
@@ -48,7 +48,7 @@ def predict_batch(
                 "deploy it: python run.py --pipeline deployment"
             )
         scored_by = str(services[0].prediction_url)
-        predictions = score_in_chunks(partial(predict_http, scored_by, timeout=scoring.timeout), X, scoring.batch_size)
+        predictions = score_in_chunks(partial(predict_via, services[0], timeout=scoring.timeout), X, scoring.batch_size)
     out = frame.copy()
     out["prediction"] = predictions
     log_metadata(metadata={"scored_by": scored_by, "registry_version": version, "rows": len(out)})

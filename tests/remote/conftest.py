@@ -57,7 +57,13 @@ class Remote:
     s3_url: str
     mlflow_url: str
     kfp_url: str
+    k8s_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kubeconfig(self) -> Path:
+        """Where the Kubernetes API test double's kubeconfig goes (tests/remote/test_seldon_rollout.py)."""
+        return self.root / "kubeconfig"
 
     def run(self, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
         """``python run.py ARGS`` as a client of the ZenML server."""
@@ -96,6 +102,7 @@ print(ensure_stack("kubeflow", overrides={
     "pmlops-kubeflow-orchestrator": {"kubeflow_hostname": "%(kfp)s/pipeline"},
     "pmlops-minio-artifacts": {"client_kwargs": {"endpoint_url": "%(s3)s", "region_name": "us-east-1"}},
     "pmlops-remote-mlflow-tracker": {"tracking_uri": "%(mlflow)s"},
+    "pmlops-seldon": {"kubernetes_context": "pmlops-test-double", "base_url": "%(k8s)s"},
 }))
 """
 
@@ -109,7 +116,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_"))}
     base.update(ZENML_ANALYTICS_OPT_IN="false", AUTO_OPEN_DASHBOARD="false", ZENML_AUTO_OPEN_DASHBOARD="false")
     base["PATH"] = f"{BIN}{os.pathsep}{base.get('PATH', '')}"
-    zenml_port, s3_port, mlflow_port, kfp_port = free_port(), free_port(), free_port(), free_port()
+    zenml_port, s3_port, mlflow_port, kfp_port, k8s_port = (free_port() for _ in range(5))
     server_env = {**base, "ZENML_CONFIG_PATH": str(root / "server")}
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -158,13 +165,21 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
             f"http://127.0.0.1:{s3_port}",
             f"http://127.0.0.1:{mlflow_port}",
             f"http://127.0.0.1:{kfp_port}",
+            f"http://127.0.0.1:{k8s_port}",
         )
-        remote.env = {**base, "ZENML_CONFIG_PATH": str(root / "client"), "ZENML_STORE_URL": remote.zenml_url}
+        remote.env = {
+            **base,
+            "ZENML_CONFIG_PATH": str(root / "client"),
+            "ZENML_STORE_URL": remote.zenml_url,
+            "KUBECONFIG": str(remote.kubeconfig),
+        }
         wait_for(remote.zenml_url + "/health")
         wait_for(remote.s3_url)
         wait_for(remote.mlflow_url + "/health", seconds=120)
         remote.s3().create_bucket(Bucket=BUCKET)
-        remote.python(SETUP % {"kfp": remote.kfp_url, "s3": remote.s3_url, "mlflow": remote.mlflow_url})
+        remote.python(
+            SETUP % {"kfp": remote.kfp_url, "s3": remote.s3_url, "mlflow": remote.mlflow_url, "k8s": remote.k8s_url}
+        )
         yield remote
     finally:
         for process in processes:  # each leads its own process group: end it with its children

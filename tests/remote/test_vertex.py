@@ -32,7 +32,7 @@ def vertex_stack(remote: Remote) -> str:
     kubeflow = yaml.safe_load((ROOT / "stacks" / "kubeflow.yaml").read_text())
     data = copy.deepcopy(VERTEX)
     data["stack_name"] = "pmlops-vertex-offline"
-    for kind in ("artifact_store", "experiment_tracker", "model_registry"):
+    for kind in ("artifact_store", "experiment_tracker", "model_registry", "model_deployer"):
         data["components"][kind] = [{"name": kubeflow["components"][kind][0]["name"], "flavor": "", "type": kind}]
     del data["components"]["image_builder"]  # Cloud Build requires a GCS artifact store
     remote.python(

@@ -1,0 +1,286 @@
+"""The deployment pipeline on the Kubeflow stack's Seldon deployer, end to end, against the Kubernetes
+API test double (tests/remote/k8s_api_double.py): create, update (merge-patch), canary, promote,
+rollback and delete, each checked in the double's record of requests and in the MLflow registry.
+
+The runs use stacks/kubeflow.yaml's components (S3 artifact store, MLflow server, pmlops_seldon
+deployer) with the local orchestrator: the orchestrator is proven by tests/remote/test_kubeflow.py,
+this module proves the serving path. The champion comes from the Kubeflow run of that module's
+``executed`` fixture; a second training run here makes the challenger.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.remote.conftest import Remote
+from tests.remote.k8s_api_double import KubernetesApiTestDouble, Request
+
+pytestmark = pytest.mark.seldon
+CRD = ROOT.parent / "shared" / "schemas" / "seldondeployments_crd_v1.18.2.yaml"
+MODEL = "breast_cancer_classifier"
+NAME = "pmlops-breast-cancer-classifier"
+SD = f"/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments/{NAME}"
+
+STACK = """
+import portable_mlops.compat
+from portable_mlops.stacks import ensure_stack_data, read_stack, stack_file, with_overrides
+data = with_overrides(read_stack(stack_file("kubeflow")), {
+    "pmlops-minio-artifacts": {"client_kwargs": {"endpoint_url": "%(s3)s", "region_name": "us-east-1"}},
+    "pmlops-remote-mlflow-tracker": {"tracking_uri": "%(mlflow)s"},
+    "pmlops-kubeflow-orchestrator": {"kubeflow_hostname": "%(kfp)s/pipeline"},
+    "pmlops-seldon": {"kubernetes_context": "pmlops-test-double", "base_url": "%(k8s)s"},
+})
+data["stack_name"] = "pmlops-kubeflow-local-orchestrator"
+data["components"]["orchestrator"] = [{"name": "pmlops-local-orchestrator", "flavor": "local", "type": "orchestrator"}]
+from zenml.client import Client
+print(Client().get_stack(ensure_stack_data(data, activate=False)).id)
+"""
+
+SERVICE = """
+import json, portable_mlops.compat
+from zenml.client import Client
+from portable_mlops.deployment import model_servers
+from portable_mlops.champion import production_artifact
+from portable_mlops.names import Artifacts
+deployer = Client().active_stack.model_deployer
+service = model_servers(deployer, %(model)r)[0]
+holdout = production_artifact(%(model)r, Artifacts.TEST_SET).drop(columns=["diagnosis"])
+answers = [service.predict(holdout.iloc[[i %% len(holdout)]])[0] for i in range(%(n)d)]
+print(json.dumps({"state": service.status.state.value, "url": service.prediction_url, "answers": answers,
+                  "uuid": str(service.uuid), "labels": sorted(set(answers))}))
+"""
+
+
+@dataclass
+class Rollout:
+    """Everything the sequence produced, for the tests to read."""
+
+    double: KubernetesApiTestDouble
+    marks: dict[str, int] = field(default_factory=dict)  # stage -> index into double.requests
+    outputs: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    service: dict[str, Any] = field(default_factory=dict)
+    routed_canary: Counter[str] = field(default_factory=Counter)
+    routed_inference: int = 0
+
+    def writes(self, stage: str) -> list[Request]:
+        """Successful SeldonDeployment writes made during ``stage``."""
+        stages = list(self.marks)
+        start = self.marks[stage]
+        end = self.marks[stages[stages.index(stage) + 1]] if stages.index(stage) + 1 < len(stages) else None
+        return [r for r in self.double.requests[start:end] if r in self.double.writes()]
+
+
+def aliases(remote: Remote, env: dict[str, str]) -> dict[str, str]:
+    code = (
+        "import json, mlflow\n"
+        f"c = mlflow.MlflowClient({remote.mlflow_url!r})\n"
+        f"print(json.dumps({{a: v for a, v in c.get_registered_model({MODEL!r}).aliases.items()}}))"
+    )
+    return yaml.safe_load(run_python(code, env))
+
+
+def run_python(code: str, env: dict[str, str]) -> str:
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    if not CRD.is_file():
+        pytest.skip(f"the SeldonDeployment CRD is not at {CRD} (../shared/schemas); the test double validates with it")
+    port = int(remote.k8s_url.rsplit(":", 1)[1])
+    double = KubernetesApiTestDouble(CRD, remote.s3_url, port=port).start()
+    double.kubeconfig(remote.kubeconfig, namespace="seldon")
+    env = {**remote.env, "ZENML_CONFIG_PATH": str(remote.root / "seldon-client")}
+    tmp = tmp_path_factory.mktemp("seldon")
+    result = Rollout(double)
+
+    def deploy(stage: str, *args: str, **deploy_params: Any) -> subprocess.CompletedProcess[str]:
+        result.marks[stage] = len(double.requests)
+        config = yaml.safe_load((ROOT / "configs" / "deployment.yaml").read_text())
+        config["parameters"]["deploy"].update(deploy_params)
+        path = tmp / f"{stage}.yaml"
+        path.write_text(yaml.safe_dump(config))
+        proc = subprocess.run(
+            [sys.executable, "run.py", "--pipeline", "deployment", "--config", str(path), *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        result.outputs[stage] = proc
+        result.aliases[stage] = aliases(remote, env)
+        return proc
+
+    try:
+        stack_id = run_python(
+            STACK % {"s3": remote.s3_url, "mlflow": remote.mlflow_url, "kfp": remote.kfp_url, "k8s": remote.k8s_url},
+            env,
+        )
+        env["ZENML_ACTIVE_STACK_ID"] = stack_id  # this client's active stack, whatever .zen/config.yaml says
+        deploy("create")
+        deploy("update", replicas=2)
+        deploy("promote-without-canary", rollout="promote")
+        result.marks["training"] = len(double.requests)
+        train = subprocess.run(
+            [sys.executable, "run.py", "--pipeline", "training"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert train.returncode == 0, train.stderr[-3000:]
+        result.aliases["training"] = aliases(remote, env)
+        deploy("canary", rollout="canary", canary_traffic=25, replicas=2)
+        before = len(double.routed)
+        result.service = yaml.safe_load(run_python(SERVICE % {"model": MODEL, "n": 80}, env))
+        result.routed_canary = Counter(double.routed[before:])
+        deploy("promote", rollout="promote", replicas=2)
+        deploy("rollback", rollout="rollback", replicas=2)
+        result.marks["inference"] = len(double.requests)
+        before = len(double.routed)
+        result.outputs["inference"] = subprocess.run(
+            [sys.executable, "run.py", "--pipeline", "inference"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        result.routed_inference = len(double.routed) - before
+        result.marks["delete"] = len(double.requests)
+        run_python(
+            "import portable_mlops.compat\nfrom zenml.client import Client\n"
+            "from portable_mlops.deployment import model_servers\n"
+            f"d = Client().active_stack.model_deployer\ns = model_servers(d, {MODEL!r})[0]\n"
+            "d.delete_model_server(s.uuid, timeout=60)\nprint(len(model_servers(d, " + repr(MODEL) + ")))",
+            env,
+        )
+        yield result
+    finally:
+        double.stop()
+
+
+def ok(result: Rollout, stage: str) -> None:
+    proc = result.outputs[stage]
+    assert proc.returncode == 0, f"{stage}: {proc.stdout[-1500:]}\n{proc.stderr[-3000:]}"
+
+
+def predictors(request: Request) -> list[tuple[str, str, int | None]]:
+    return [(p["name"], p["labels"]["registry_version"], p.get("traffic")) for p in request.body["spec"]["predictors"]]
+
+
+def test_create_posts_a_schema_valid_deployment_and_a_secret_with_the_store_credentials(rollout: Rollout) -> None:
+    ok(rollout, "create")
+    writes = rollout.writes("create")
+    assert [(w.method, w.path.rsplit("/", 1)[-1]) for w in writes] == [("POST", "seldondeployments")]
+    body = writes[0].body
+    assert rollout.double.schema_errors(body) == []
+    assert predictors(writes[0]) == [("main", rollout.aliases["create"]["champion"], None)]
+    graph = body["spec"]["predictors"][0]["graph"]
+    assert graph["implementation"] == "MLFLOW_SERVER" and graph["modelUri"].startswith(
+        "s3://pmlops-artifacts/served-models/"
+    )
+    secret = rollout.double.secret_env("seldon", graph["envSecretRefName"])
+    # F2: the artifact store's key pair, not env_auth
+    assert secret["RCLONE_CONFIG_S3_ACCESS_KEY_ID"] == "test" and "RCLONE_CONFIG_S3_ENV_AUTH" in secret
+    assert secret["RCLONE_CONFIG_S3_ENV_AUTH"].lower() == "false"
+    assert secret["RCLONE_CONFIG_S3_ENDPOINT"].startswith("http://127.0.0.1:")
+    stored = rollout.double.requests[rollout.marks["create"] :]
+    posted = [r for r in stored if r.method == "POST" and r.path.endswith("/secrets")]
+    assert posted and all(base64.b64decode(v) for v in posted[0].body["data"].values())
+
+
+def test_update_is_a_merge_patch_of_the_same_deployment(rollout: Rollout) -> None:
+    ok(rollout, "update")
+    writes = rollout.writes("update")
+    assert [(w.method, w.path, w.content_type) for w in writes] == [("PATCH", SD, "application/merge-patch+json")]
+    assert writes[0].body["spec"]["replicas"] == 2
+    assert {p["replicas"] for p in writes[0].body["spec"]["predictors"]} == {2}
+    resources = writes[0].body["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"][0]
+    assert resources["name"] == "classifier" and resources["resources"]["requests"]["cpu"] == "100m"  # F5
+
+
+def test_promote_without_a_canary_fails_in_one_line_and_changes_nothing(rollout: Rollout) -> None:
+    proc = rollout.outputs["promote-without-canary"]
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "no canary is live to promote" in last, last
+    assert rollout.writes("promote-without-canary") == []
+    assert rollout.aliases["promote-without-canary"] == rollout.aliases["update"]
+
+
+def test_canary_splits_traffic_and_predictions_reach_both_models(rollout: Rollout) -> None:
+    ok(rollout, "canary")
+    champion, challenger = rollout.aliases["training"]["champion"], rollout.aliases["training"]["challenger"]
+    assert champion != challenger
+    (write,) = rollout.writes("canary")
+    assert write.method == "PATCH" and rollout.double.schema_errors(write.body) == []
+    assert predictors(write) == [("main", champion, 75), ("canary", challenger, 25)]
+    assert rollout.aliases["canary"] == rollout.aliases["training"]  # a canary moves no alias
+    service = rollout.service
+    assert (
+        service["state"] == "active"
+        and service["url"] == f"{rollout.double.url}/seldon/seldon/{NAME}/api/v0.1/predictions"
+    )
+    assert set(service["labels"]) <= {"malignant", "benign"} and len(service["answers"]) == 80
+    # 80 requests through ZenML's service interface, split by the seeded draw at 75/25
+    assert rollout.routed_canary["canary"] >= 8 and rollout.routed_canary["main"] >= 40, rollout.routed_canary
+
+
+def test_promote_gives_the_canary_all_traffic_and_makes_it_the_champion(rollout: Rollout) -> None:
+    ok(rollout, "promote")
+    challenger = rollout.aliases["training"]["challenger"]
+    (write,) = rollout.writes("promote")
+    assert write.method == "PATCH" and predictors(write) == [("main", challenger, None)]
+    assert rollout.aliases["promote"]["champion"] == challenger
+    assert rollout.aliases["promote"]["previous_champion"] == rollout.aliases["training"]["champion"]
+    assert "challenger" not in rollout.aliases["promote"]
+
+
+def test_rollback_serves_the_previous_champion_again(rollout: Rollout) -> None:
+    ok(rollout, "rollback")
+    first = rollout.aliases["training"]["champion"]
+    (write,) = rollout.writes("rollback")
+    assert write.method == "PATCH" and predictors(write) == [("main", first, None)]
+    assert rollout.aliases["rollback"]["champion"] == first
+
+
+def test_batch_inference_scores_through_the_seldon_endpoint(rollout: Rollout) -> None:
+    ok(rollout, "inference")
+    assert rollout.routed_inference >= 1  # the batch went to the ingress, not to an in-process model
+    assert rollout.writes("inference") == []
+
+
+def test_the_sequence_in_the_record_and_delete(rollout: Rollout) -> None:
+    methods = [w.method for w in rollout.double.writes()]
+    assert methods == ["POST", "PATCH", "PATCH", "PATCH", "PATCH", "DELETE"], methods
+    assert all(w.path == SD for w in rollout.double.writes()[1:])
+    assert ("seldon", NAME) not in rollout.double.deployments
+    deletes = [r for r in rollout.double.requests[rollout.marks["delete"] :] if r.method == "DELETE"]
+    assert any(r.path.endswith("/secrets/" + r.path.rsplit("/", 1)[-1]) and "/secrets/" in r.path for r in deletes)
+    assert not rollout.double.secrets
+
+
+def test_the_double_rejects_what_a_cluster_rejects(rollout: Rollout) -> None:
+    """The test double is strict: an invalid manifest is refused with the schema's reason."""
+    body = rollout.writes("create")[0].body
+    bad = {**body, "spec": {**body["spec"], "replicas": "two"}}
+    assert any("replicas" in e for e in rollout.double.schema_errors(bad))
+    status, _ = rollout.double.handle(
+        "POST", "/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments", "application/json", b"{}", {}
+    )
+    assert status == 401
