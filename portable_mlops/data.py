@@ -64,11 +64,16 @@ def read_table(uri: str) -> pd.DataFrame:
     except DataSourceError:
         raise
     except Exception as exc:
-        raise DataSourceError(f"cannot reach data source '{uri}' ({type(exc).__name__}: {exc})") from exc
+        raise DataSourceError(
+            f"cannot reach data source '{uri}' ({type(exc).__name__}: {exc}); check the URI and the credentials "
+            "its storage needs (for s3:// the AWS_* environment variables or ~/.aws)"
+        ) from exc
     try:
         if lower.endswith(_PARQUET_SUFFIXES):
-            return pd.read_parquet(uri)
-        return pd.read_csv(uri)
+            return _no_duplicate_columns(pd.read_parquet(uri), uri)
+        return _no_duplicate_columns(pd.read_csv(uri), uri)
+    except DataSourceError:
+        raise
     except pd.errors.EmptyDataError as exc:
         raise DataSourceError(f"data file '{uri}' is empty; give a file with a header row and data rows") from exc
     except UnicodeDecodeError as exc:
@@ -81,6 +86,18 @@ def read_table(uri: str) -> pd.DataFrame:
         raise DataSourceError(
             f"cannot read '{uri}' ({first}); check that it is a complete CSV or Parquet file"
         ) from exc
+
+
+def _no_duplicate_columns(frame: pd.DataFrame, uri: str) -> pd.DataFrame:
+    """Refuse a header that names a column twice (pandas would rename the second ``name.1``)."""
+    names = [str(c) for c in frame.columns]
+    seen = set(names)
+    duplicated = sorted({n for n in names if n in seen and names.count(n) > 1})
+    duplicated += sorted({n.rsplit(".", 1)[0] for n in names if "." in n and n.rsplit(".", 1)[1].isdigit()} & seen)
+    if duplicated:
+        shown = ", ".join(f"'{n}'" for n in duplicated[:5])
+        raise DataSourceError(f"data file '{uri}' names a column twice ({shown}); rename or drop the duplicates")
+    return frame
 
 
 def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:

@@ -97,8 +97,14 @@ def _seldon_plan(target: Target) -> Plan:
                 name="canary", registry_version=target.canary_version, model_uri=uri, traffic=target.canary_traffic
             )
         )
+    from zenml.client import Client
+
+    deployer: Any = Client().active_stack.model_deployer
     config = PortableSeldonConfig(
         name=f"{target.model_name}-v{target.registry_version}",
+        # stored with the service, so re-applying this spec later (a rollback of a failed update)
+        # still names the secret the storage initializer reads
+        secret_name=deployer.kubernetes_secret_name,
         model_name=target.model_name,
         model_version=target.registry_version,
         registry_model_version=target.registry_version,

@@ -112,7 +112,8 @@ class PortableSeldonDeployer(SeldonModelDeployer):
         from portable_mlops.seldon import PortableSeldonConfig, PortableSeldonService
 
         config = cast(PortableSeldonConfig, config)
-        config.secret_name = config.secret_name or self._create_or_update_kubernetes_secret()
+        # always (re)written: the secret follows the artifact store's current credentials
+        config.secret_name = self._create_or_update_kubernetes_secret() or config.secret_name
         service = PortableSeldonService(uuid=id, config=config)
         service.start(timeout=timeout)
         return service
@@ -123,7 +124,7 @@ class PortableSeldonDeployer(SeldonModelDeployer):
 
         service = cast(PortableSeldonService, service)
         service.stop(timeout=timeout, force=force)
-        secret = service.config.secret_name
+        secret = service.config.secret_name or self.kubernetes_secret_name
         if not secret or secret == self.config.kubernetes_secret_name:
             return
         others = [s for s in self.find_model_server() if s.uuid != service.uuid]

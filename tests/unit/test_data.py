@@ -37,6 +37,7 @@ def test_parquet_round_trip(tmp_path: Path, mixed) -> None:
         (b"a,label\n\xff\xfe,1\n", "latin.csv", "not UTF-8"),
         (b"PAR1\x00\x01truncated", "broken.parquet", "complete CSV or Parquet"),
         ("a,label\n1,2\n", "data.json", "cannot tell the format"),
+        ("a,b,a,label\n1,2,3,x\n", "dup.csv", r"names a column twice \('a'\); rename or drop"),
     ],
 )
 def test_unreadable_files_get_one_line_errors(tmp_path: Path, content, name, expected) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portable_mlops.deployment import DeploymentError, Plan, Target, blue_green, model_servers, plan_for
+from portable_mlops.deployment import DeploymentError, Plan, Target, blue_green, in_place, model_servers, plan_for
 from portable_mlops.serving import payload
 
 
@@ -22,6 +22,11 @@ class FakeService:
     url: str
     running: bool = True
     uuid: uuid.UUID = field(default_factory=uuid.uuid4)
+    applied: int = 0
+
+    def start(self, timeout: int) -> None:
+        """Re-apply this service's spec (what an in-place rollback does)."""
+        self.applied += 1
 
     @property
     def config(self) -> Any:
@@ -94,6 +99,52 @@ def test_service_that_does_not_start_is_removed() -> None:
     with pytest.raises(DeploymentError, match=r"did not start: port in use.*no previous endpoint"):
         blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
     assert deployer.services == []
+
+
+class FakeClient:
+    """Test double of ``zenml.client.Client`` for in-place rollouts: records deleted service records."""
+
+    records_deleted: list[uuid.UUID] = []
+
+    def delete_service(self, service_id: uuid.UUID) -> None:
+        FakeClient.records_deleted.append(service_id)
+
+
+@pytest.fixture
+def records(monkeypatch: pytest.MonkeyPatch) -> list[uuid.UUID]:
+    monkeypatch.setattr("zenml.client.Client", FakeClient)
+    FakeClient.records_deleted = []
+    return FakeClient.records_deleted
+
+
+def test_in_place_update_retires_only_the_old_record(records: list[uuid.UUID]) -> None:
+    old = FakeService("m", "http://ingress/seldon/ns/pmlops-m")
+    deployer = FakeDeployer([old])
+    new = in_place(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
+    assert records == [old.uuid] and deployer.deleted == []  # the resource itself is not deleted
+    assert old.applied == 0 and new in deployer.services
+
+
+def test_in_place_failed_smoke_check_applies_the_previous_spec_again(records: list[uuid.UUID]) -> None:
+    old = FakeService("m", "http://ingress/seldon/ns/pmlops-m")
+    deployer = FakeDeployer([old])
+
+    def smoke(service: Any) -> None:
+        raise RuntimeError("wrong answers")
+
+    with pytest.raises(
+        DeploymentError, match=r"wrong answers.*previous spec was applied again and serves at http://ingress"
+    ):
+        in_place(deployer, PLAN, "m", smoke, timeout=5, start=deployer.start)
+    assert old.applied == 1 and deployer.deleted == []
+    assert len(records) == 1 and records[0] != old.uuid  # the new record goes, the old one stays
+
+
+def test_in_place_first_deployment_that_fails_is_deleted(records: list[uuid.UUID]) -> None:
+    deployer = FakeDeployer([], start_ok=False)
+    with pytest.raises(DeploymentError, match=r"did not become available.*nothing was serving before"):
+        in_place(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
+    assert deployer.services == [] and len(deployer.deleted) == 1
 
 
 def test_unknown_deployer_flavor_names_the_supported_ones() -> None:
