@@ -59,6 +59,22 @@ class Remote:
     kfp_url: str
     k8s_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    #: The values of the ZenML secrets pmlops-minio and pmlops-mlflow: random per session (moto accepts
+    #: any key), so tests/remote/test_secrets_do_not_leak.py can look for them in everything the runs left.
+    s3_key: str = field(default_factory=lambda: f"pmlops-key-{uuid.uuid4().hex}")
+    s3_secret: str = field(default_factory=lambda: f"pmlops-secret-{uuid.uuid4().hex}")
+    mlflow_username: str = field(default_factory=lambda: f"pmlops-user-{uuid.uuid4().hex}")
+    mlflow_password: str = field(default_factory=lambda: f"pmlops-password-{uuid.uuid4().hex}")
+
+    @property
+    def secret_values(self) -> dict[str, str]:
+        """What the ZenML secrets hold, by ``secret.key``."""
+        return {
+            "pmlops-minio.aws_access_key_id": self.s3_key,
+            "pmlops-minio.aws_secret_access_key": self.s3_secret,
+            "pmlops-mlflow.username": self.mlflow_username,
+            "pmlops-mlflow.password": self.mlflow_password,
+        }
 
     @property
     def kubeconfig(self) -> Path:
@@ -85,8 +101,8 @@ class Remote:
         return boto3.client(
             "s3",
             endpoint_url=self.s3_url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
+            aws_access_key_id=self.s3_key,
+            aws_secret_access_key=self.s3_secret,
             region_name="us-east-1",
         )
 
@@ -96,8 +112,9 @@ import portable_mlops.compat
 from zenml.client import Client
 from portable_mlops.stacks import ensure_stack
 client = Client()
-client.create_secret("pmlops-minio", values={"aws_access_key_id": "test", "aws_secret_access_key": "test"})
-client.create_secret("pmlops-mlflow", values={"username": "pmlops", "password": "unused-by-a-local-server"})
+client.create_secret("pmlops-minio", values={"aws_access_key_id": %(s3_key)r, "aws_secret_access_key": %(s3_secret)r})
+# a loopback MLflow server without auth ignores these; the client still sends them (basic auth)
+client.create_secret("pmlops-mlflow", values={"username": %(mlflow_username)r, "password": %(mlflow_password)r})
 print(ensure_stack("kubeflow", overrides={
     "pmlops-kubeflow-orchestrator": {"kubeflow_hostname": "%(kfp)s/pipeline"},
     "pmlops-minio-artifacts": {"client_kwargs": {"endpoint_url": "%(s3)s", "region_name": "us-east-1"}},
@@ -177,8 +194,16 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
         wait_for(remote.s3_url)
         wait_for(remote.mlflow_url + "/health", seconds=120)
         remote.s3().create_bucket(Bucket=BUCKET)
+        urls = {"kfp": remote.kfp_url, "s3": remote.s3_url, "mlflow": remote.mlflow_url, "k8s": remote.k8s_url}
         remote.python(
-            SETUP % {"kfp": remote.kfp_url, "s3": remote.s3_url, "mlflow": remote.mlflow_url, "k8s": remote.k8s_url}
+            SETUP
+            % {
+                **urls,
+                "s3_key": remote.s3_key,
+                "s3_secret": remote.s3_secret,
+                "mlflow_username": remote.mlflow_username,
+                "mlflow_password": remote.mlflow_password,
+            }
         )
         yield remote
     finally:
@@ -248,6 +273,10 @@ def executed(training_spec, remote: Remote) -> str:
     """Run the compiled training spec with the KFP backend test double; return the job name."""
     job = f"training-{uuid.uuid4().hex[:8]}"
     results = KfpExecutorTestDouble(training_spec[1], job, remote.env).run()
+    pod_logs = remote.root / "pod-logs"  # what `kubectl logs` would show; read by test_secrets_do_not_leak.py
+    pod_logs.mkdir(exist_ok=True)
+    for result in results:
+        (pod_logs / f"{job}-{result.task}.log").write_text(result.output)
     failed = [r for r in results if r.returncode != 0]
     assert not failed, f"{failed[0].task} failed:\n{failed[0].output[-4000:]}"
     assert [r.task for r in results] == sorted(dag(training_spec[1]), key=[r.task for r in results].index)

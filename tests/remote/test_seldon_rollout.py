@@ -183,7 +183,9 @@ def predictors(request: Request) -> list[tuple[str, str, int | None]]:
     return [(p["name"], p["labels"]["registry_version"], p.get("traffic")) for p in request.body["spec"]["predictors"]]
 
 
-def test_create_posts_a_schema_valid_deployment_and_a_secret_with_the_store_credentials(rollout: Rollout) -> None:
+def test_create_posts_a_schema_valid_deployment_and_a_secret_with_the_store_credentials(
+    rollout: Rollout, remote: Remote
+) -> None:
     ok(rollout, "create")
     writes = rollout.writes("create")
     assert [(w.method, w.path.rsplit("/", 1)[-1]) for w in writes] == [("POST", "seldondeployments")]
@@ -194,14 +196,14 @@ def test_create_posts_a_schema_valid_deployment_and_a_secret_with_the_store_cred
     assert graph["implementation"] == "MLFLOW_SERVER" and graph["modelUri"].startswith(
         "s3://pmlops-artifacts/served-models/"
     )
-    secret = rollout.double.secret_env("seldon", graph["envSecretRefName"])
+    stored = rollout.double.requests[rollout.marks["create"] : rollout.marks["update"]]
+    (posted,) = [r for r in stored if r.method == "POST" and r.path.endswith("/secrets") and r.status == 201]
+    assert posted.body["metadata"]["name"] == graph["envSecretRefName"]
+    secret = {k: base64.b64decode(v).decode() for k, v in posted.body["data"].items()}
     # F2: the artifact store's key pair, not env_auth
-    assert secret["RCLONE_CONFIG_S3_ACCESS_KEY_ID"] == "test" and "RCLONE_CONFIG_S3_ENV_AUTH" in secret
+    assert secret["RCLONE_CONFIG_S3_ACCESS_KEY_ID"] == remote.s3_key and "RCLONE_CONFIG_S3_ENV_AUTH" in secret
     assert secret["RCLONE_CONFIG_S3_ENV_AUTH"].lower() == "false"
     assert secret["RCLONE_CONFIG_S3_ENDPOINT"].startswith("http://127.0.0.1:")
-    stored = rollout.double.requests[rollout.marks["create"] :]
-    posted = [r for r in stored if r.method == "POST" and r.path.endswith("/secrets")]
-    assert posted and all(base64.b64decode(v) for v in posted[0].body["data"].values())
 
 
 def test_update_is_a_merge_patch_of_the_same_deployment(rollout: Rollout) -> None:
