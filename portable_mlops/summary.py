@@ -61,6 +61,22 @@ def _inference(run: Any) -> list[str]:
     return lines
 
 
+def _handled(run: Any) -> list[str]:
+    """Input the pipeline accepted gracefully (extra columns, unseen categories), said out loud."""
+    step = run.steps.get("validate_data")
+    handled = step.run_metadata.get("handled") if step is not None else None
+    if not isinstance(handled, dict):
+        return []
+    lines = []
+    for key, values in handled.items():
+        shown = ", ".join(map(str, values[:5]))
+        if key == "extra_columns":
+            lines.append(f"  note: columns not in the champion's training data: {shown} (the champion ignores them)")
+        else:
+            lines.append(f"  note: column '{key[7:]}' has values the champion never saw: {shown} (scored as unknown)")
+    return lines
+
+
 SECTIONS = {"training": _training, "deployment": _deployment, "inference": _inference}
 
 
@@ -68,7 +84,7 @@ def summarise(kind: str, run: Any) -> list[str]:
     """What a user needs to know about a finished run: its outcome and, with a server, its page."""
     from portable_mlops.dashboard import run_url
 
-    lines = [f"[{kind}] run '{run.name}': {run.status.value}", *SECTIONS[kind](run)]
+    lines = [f"[{kind}] run '{run.name}': {run.status.value}", *SECTIONS[kind](run), *_handled(run)]
     url = run_url(run)
     if url:
         lines.append(f"  dashboard: {url}")

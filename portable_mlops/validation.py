@@ -195,3 +195,34 @@ def raise_on_failures(results: list[RuleResult], has_champion: bool) -> None:
         else "fix the data"
     )
     raise DataValidationError(f"data validation failed: {shown}{more}; {fix}")
+
+
+def _frequent(view: Any, column: str) -> set[str] | None:
+    metric = view.get_column(column).get_metric("frequent_items") if column in view.get_columns() else None
+    if metric is None:
+        return None
+    return {str(item.value) for item in metric.to_summary_dict().get("frequent_strings", [])}
+
+
+def schema_drift(profile: Any, reference: Any, target: str, complete_below: int = 100) -> dict[str, list[str]]:
+    """What a batch has that the reference (the champion's training data) had not, handled gracefully.
+
+    ``extra_columns``: columns the reference lacks (ignored when scoring; a new model may use them).
+    ``unseen:<column>``: text values not among the reference's frequent values, for columns whose
+    reference sketch is complete (fewer than ``complete_below`` distinct values); the model's encoder
+    scores them as "none of the known categories".
+    """
+    known = set(reference.get_columns())
+    out: dict[str, list[str]] = {}
+    extra = sorted(c for c in profile.get_columns() if c not in known and c != target)
+    if extra:
+        out["extra_columns"] = extra
+    for column in sorted(known & set(profile.get_columns()) - {target}):
+        seen = _frequent(reference, column)
+        now = _frequent(profile, column)
+        if not seen or now is None or len(seen) >= complete_below:
+            continue
+        new = sorted(now - seen)
+        if new:
+            out[f"unseen:{column}"] = new[:5]
+    return out

@@ -12,7 +12,7 @@ from portable_mlops.champion import production_artifact
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, ValidationParams
 from portable_mlops.reports import validation_report
-from portable_mlops.validation import check_rows, raise_on_failures
+from portable_mlops.validation import check_rows, raise_on_failures, schema_drift
 from stacks.flavors.whylogs_drift import active_validator
 
 logger = get_logger(__name__)
@@ -48,4 +48,17 @@ def validate_data(
     for result in failed:
         logger.error("Data rule failed: column '%s': %s (%s)", result.column, result.rule, result.observed)
     raise_on_failures(results, has_champion=reference is not None)
+    handled = schema_drift(profile, reference, source.target) if reference is not None else {}
+    for key, values in handled.items():
+        shown = ", ".join(values[:5])
+        if key == "extra_columns" and source.require_target:
+            logger.warning(
+                "Columns not in the champion's data: %s; the new model may use them, the gate decides", shown
+            )
+        elif key == "extra_columns":
+            logger.warning("Columns the champion does not use are ignored when scoring: %s", shown)
+        else:
+            logger.warning("Column '%s' has values the champion never saw (%s); scored as unknown", key[7:], shown)
+    if handled:
+        log_metadata({"handled": handled})
     return HTMLString(validation_report(results, reference_name))

@@ -77,3 +77,14 @@ def test_error_message_names_column_rule_and_fix(cancer) -> None:
     message = str(info.value)
     assert message.startswith("data validation failed: column 'mean area': values within")
     assert "min -5000.0" in message and "--model-name" in message and "\n" not in message
+
+
+def test_extra_columns_and_unseen_categories_are_reported_not_refused() -> None:
+    from portable_mlops.validation import schema_drift
+
+    reference = pd.DataFrame({"plan": ["basic", "pro"] * 50, "spend": range(100), "label": ["a", "b"] * 50})
+    batch = reference.drop(columns=["label"]).assign(note="x")
+    batch.loc[:4, "plan"] = "enterprise"
+    found = schema_drift(profile_frame(batch), profile_frame(reference), target="label")
+    assert found == {"extra_columns": ["note"], "unseen:plan": ["enterprise"]}
+    assert schema_drift(profile_frame(reference), profile_frame(reference), target="label") == {}
