@@ -44,6 +44,8 @@ NOT_A_LITERAL = re.compile(
     re.IGNORECASE,
 )
 PYTHON_LIKE = {".py", ".pyi"}
+#: What may stand before an unquoted ``name: value`` or ``name=value`` for it to be a setting.
+BARE_VALUE_PREFIX = re.compile(r"\s*(?:-\s+)?(?:export\s+)?|.*\s--|.*\s-e\s+")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def _assignment_findings(path: str, number: int, line: str) -> list[Finding]:
             continue  # Python: only a string literal is a literal (``token = make_token()`` is code)
         if quoted is None and bare is not None and not re.fullmatch(r"[\w./+=@-]+", bare):
             continue  # code or prose, not a value
+        if quoted is None and not BARE_VALUE_PREFIX.fullmatch(line[: match.start()]):
+            continue  # an unquoted value counts as YAML/TOML/shell (``key: v``, ``export K=v``, ``--k=v``), not prose
         value = (quoted if quoted is not None else bare or "").strip()
         if NOT_A_LITERAL.fullmatch(value):
             continue

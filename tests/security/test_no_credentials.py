@@ -29,25 +29,27 @@ def test_no_tracked_file_holds_a_credential() -> None:
     assert set(ALLOWED) <= used, f"allow-list entries that no longer match anything: {set(ALLOWED) - used}"
 
 
-# Built from pieces so that this file itself holds none of them.
+# Built from pieces ("%C" is ":" and "%E" is "=" at run time), so that this file itself holds none of them.
 AKIA = "AKIA" + "Z7Q4" * 4
 PRIVATE = "-----BEGIN " + "RSA PRIVATE KEY-----"
-PLANTED = {
-    "stacks/leaky.yaml": f"artifact_store:\n  configuration:\n    key: {AKIA}\n    secret: 'wJalr/K7MDENG+bPxRfi'\n",
-    "configs/leaky.yaml": "tracking_password: hunter2\n",
-    "portable_mlops/leaky.py": 'client = connect(api_key="sk-live-0123456789")\nTOKEN = "abc123"\n',
-    "pyproject.toml": '[tool.leaky]\npassword = "hunter2"\n',
-    "docs/leaky.md": "    mlflow server --backend-store-uri postgresql://admin:s3cret@db:5432/mlflow\n",
+_PLANTED = {
+    "stacks/leaky.yaml": f"artifact_store%C\n  configuration%C\n    key%C {AKIA}\n    secret%C 'wJalr/K7MDENG+bP'\n",
+    "configs/leaky.yaml": "tracking_password%C hunter2\n",
+    "portable_mlops/leaky.py": 'client %E connect(api_key%E"sk-live-0123456789")\nTOKEN %E "abc123"\n',
+    "pyproject.toml": '[tool.leaky]\npassword %E "hunter2"\n',
+    "docs/leaky.md": "    mlflow server --backend-store-uri postgresql%C//admin%Cs3cret@db%C5432/mlflow\n",
     "keys/id_rsa": f"{PRIVATE}\nMIIEow\n",
-    "sa.json": '{"type": "service_account", "project_id": "p", "private_key_id": "' + "0f" * 20 + '"}',
-    "run.sh": "curl -H 'Authorization: Bearer " + "eyJhbGciOiJIUzI1NiJ9abc" + "' http://x\n",
-    "README.md": "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\n",
+    "sa.json": '{"type"%C "service_account", "project_id"%C "p", "private_key_id"%C "' + "0f" * 20 + '"}',
+    "run.sh": "curl -H 'Authorization%C Bearer " + "eyJhbGciOiJIUzI1NiJ9abc" + "' http%C//x\n",
+    "README.md": "export AWS_SECRET_ACCESS_KEY%EwJalrXUtnFEMI\n",
 }
+PLANTED = {path: text.replace("%C", ":").replace("%E", "=") for path, text in _PLANTED.items()}
 NOT_CREDENTIALS = {
     "stacks/ok.yaml": "key: '{{pmlops-minio.aws_access_key_id}}'\ntracking_password: '{{pmlops-mlflow.password}}'\n",
     "README.md": "zenml secret create pmlops-minio --aws_access_key_id=<key> --aws_secret_access_key=...\n",
     "portable_mlops/ok.py": "secret_name: str = config.secret_name\ntoken = secrets.token_hex(16)\n",
     "docs/ok.md": "the MLflow server at http://127.0.0.1:5000/ (no user:password@ part)\n",
+    "docs/prose.md": "- Secret values reach components only through ZenML secrets: after a run, the token: none\n",
 }
 
 
