@@ -200,6 +200,8 @@ def main(
         logging.getLogger(__name__).debug("failure", exc_info=exc)
         text = str(cause).strip()
         message = text.splitlines()[0] if text else type(cause).__name__
+        if len(message) > 600:  # a huge value (a 1 MB cell) must not become a 1 MB error line
+            message = f"{message[:600]}... ({len(message):,} characters)"
         if not isinstance(cause, UserFacingError):
             message = f"{type(cause).__name__}: {message}"
         click.echo(f"error: {message}", err=True)

@@ -100,6 +100,12 @@ def _no_duplicate_columns(frame: pd.DataFrame, uri: str) -> pd.DataFrame:
     return frame
 
 
+def _short(value: object, limit: int = 40) -> str:
+    """A value as it may appear in a one-line message: at most ``limit`` characters."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
     """If a text column is mostly numbers, return how many values are not, with examples."""
     present = series.dropna()
@@ -108,7 +114,7 @@ def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
     as_number = pd.to_numeric(present, errors="coerce")
     bad = present[as_number.isna()]
     if 0 < len(bad) <= 0.1 * len(present):
-        return len(bad), [str(v) for v in bad.unique()[:3]]
+        return len(bad), [_short(v) for v in bad.unique()[:3]]
     return None
 
 
