@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from portable_mlops.serving import predict_http
-from tests.catalogue import CATALOGUE, TARGET, default_frame, set_values, csv_with
+from tests.catalogue import CATALOGUE, TARGET, csv_with, default_frame, set_values
 from tests.integration.conftest import Result, champion, registry_versions, run_cli
 
 pytestmark = pytest.mark.integration
