@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -68,6 +69,57 @@ def test_malformed_requests_get_4xx_and_the_server_stays_up(deployed: str, body:
     assert 400 <= response.status_code < 500, response.text[:300]
     holdout, expected = holdout_and_expected()
     assert np.array_equal(predict_http(deployed, holdout.head(5)).astype(str), expected[:5])
+
+
+def _bad_bodies():  # type: ignore[no-untyped-def]
+    """Malformed requests: random bytes and JSON, wrong shapes, wrong columns, wrong types, oversized."""
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+    json_values = st.recursive(
+        scalars, lambda c: st.lists(c, max_size=5) | st.dictionaries(st.text(max_size=10), c, max_size=5), max_leaves=20
+    )
+    columns = st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=4, unique=True)
+    frames = columns.flatmap(
+        lambda cols: st.fixed_dictionaries(
+            {
+                "dataframe_split": st.fixed_dictionaries(
+                    {
+                        "columns": st.just(cols),
+                        "data": st.lists(
+                            st.lists(scalars, min_size=len(cols), max_size=len(cols)), min_size=1, max_size=5
+                        ),
+                    }
+                )
+            }
+        )
+    )
+    as_json = (json_values | frames | st.fixed_dictionaries({"inputs": json_values})).map(
+        lambda v: json.dumps(v).encode()
+    )
+    oversized = st.integers(1, 8).map(
+        lambda mb: b'{"dataframe_split": {"columns": ["x"], "data": [["' + b"y" * (mb << 20) + b'"]]}}'
+    )
+    return st.binary(max_size=200) | as_json | oversized
+
+
+def test_thousands_of_malformed_requests_get_4xx_and_valid_ones_still_answer(deployed: str) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    holdout, expected = holdout_and_expected()
+    codes: list[int] = []
+    session = requests.Session()
+
+    @settings(max_examples=2000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(body=_bad_bodies())
+    def send(body: bytes) -> None:
+        response = session.post(deployed, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+        codes.append(response.status_code)
+        assert 400 <= response.status_code < 500, (body[:200], response.status_code, response.text[:300])
+
+    send()
+    assert len(codes) >= 1000
+    assert np.array_equal(predict_http(deployed, holdout).astype(str), expected)
 
 
 def test_bad_batch_stops_inference_and_the_endpoint_keeps_serving(deployed: str, tmp_path: Path) -> None:
