@@ -97,3 +97,9 @@ def champion_holdout_metrics(model_name: str, X: Any, y: Any) -> tuple[str, dict
         return version, compute_metrics(load_version(model_name, version), X, y)
     except Exception as exc:  # noqa: BLE001 - shown in the report; promote_model fails with the reason
         return version, f"{type(exc).__name__}: {str(exc)[:300]}"
+
+
+def staleness(created_ms: int, now_ms: int, limit_days: float) -> tuple[float, bool]:
+    """The champion's age in days (from its registry timestamp) and whether it exceeds the limit."""
+    age = max(0.0, (now_ms - created_ms) / 86_400_000)
+    return age, age > limit_days

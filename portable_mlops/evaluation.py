@@ -24,8 +24,26 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from portable_mlops.errors import UserFacingError
 from portable_mlops.params import Metric
 from portable_mlops.reports import html_page, html_table
+
+
+class NumericalInstabilityError(UserFacingError, ValueError):
+    """A model produced probabilities that are not finite or not a distribution."""
+
+
+def check_numerics(proba: Any, tolerance: float = 1e-6) -> None:
+    """Refuse probabilities with NaN or infinity, outside [0, 1], or rows not summing to 1."""
+    values = np.asarray(proba, dtype=float)
+    finite = np.isfinite(values).all(axis=1)
+    valid = finite & (values >= -tolerance).all(axis=1) & (values <= 1 + tolerance).all(axis=1)
+    valid &= np.abs(np.where(np.isfinite(values), values, 0).sum(axis=1) - 1) <= 1e-3
+    if not valid.all():
+        raise NumericalInstabilityError(
+            f"the model's class probabilities are not finite or do not sum to 1 on {int((~valid).sum())} of "
+            f"{len(values)} rows; it is numerically unstable: rescale the features or narrow the grid, then retrain"
+        )
 
 
 def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
@@ -33,6 +51,7 @@ def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, floa
     y_true = np.asarray(y).astype(str)
     predicted = np.asarray(model.predict(X)).astype(str)
     proba = model.predict_proba(X)
+    check_numerics(proba)
     classes = [str(c) for c in model.classes_]
     if len(classes) == 2:
         auc = roc_auc_score(y_true == classes[1], proba[:, 1])

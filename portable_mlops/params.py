@@ -181,3 +181,6 @@ class ScoringParams(_Params):
 
     batch_size: int = Field(1000, ge=1, description="Rows per request to the endpoint.")
     timeout: float = Field(30.0, gt=0, description="Seconds to wait for one request.")
+    max_champion_age_days: float = Field(
+        90, gt=0, description="A champion trained longer ago than this is reported stale (retrain it)."
+    )

@@ -53,6 +53,9 @@ def _inference(run: Any) -> list[str]:
     counts = predictions["prediction"].value_counts().to_dict()
     scored_by = run.steps["predict_batch"].run_metadata.get("scored_by", "")
     lines = [f"  scored {len(predictions)} rows: {counts}" + (f" via {scored_by}" if scored_by else "")]
+    metadata = run.steps["predict_batch"].run_metadata
+    if metadata.get("champion_stale"):
+        lines.append(f"  STALE champion: trained {float(metadata['champion_age_days']):.0f} days ago; retrain it")
     if drift["drifted"]:
         columns = drift["drifted_columns"]
         lines.append(f"  DRIFT in {len(columns)} column(s): {', '.join(columns[:6])}")

@@ -1,6 +1,6 @@
 """The bad-input catalogue (issue 8): each case, its file and what its one-line error must say.
 
-Used by tests/unit/test_bad_inputs.py (every case through the same functions the pipeline steps
+Used by tests/unit/test_bad_input_catalogue.py (every case through the same functions the pipeline steps
 call) and tests/integration/test_bad_inputs.py (one case per failing stage through ``run.py``).
 """
 

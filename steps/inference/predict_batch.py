@@ -1,18 +1,22 @@
 """Step: score a batch with the champion, through its endpoint when the stack deploys models."""
 
+import time
 from functools import partial
 from typing import Annotated
 
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
 from zenml.client import Client
+from zenml.logger import get_logger
 
-from portable_mlops.champion import champion_version
+from portable_mlops.champion import champion_version, staleness
 from portable_mlops.deployment import model_servers, predict_via, served_version
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, ScoringParams
 from portable_mlops.registry import active_registry, load_version
 from portable_mlops.serving import ServingError, score_in_chunks
+
+logger = get_logger(__name__)
 
 
 @step(enable_cache=False)
@@ -51,5 +55,23 @@ def predict_batch(
         predictions = score_in_chunks(partial(predict_via, services[0], timeout=scoring.timeout), X, scoring.batch_size)
     out = frame.copy()
     out["prediction"] = predictions
-    log_metadata(metadata={"scored_by": scored_by, "registry_version": version, "rows": len(out)})
+    created = registry.mlflow_client.get_model_version(name, version).creation_timestamp
+    age, stale = staleness(int(created), int(time.time() * 1000), scoring.max_champion_age_days)
+    if stale:
+        logger.warning(
+            "The champion (v%s) was trained %.0f days ago, beyond max_champion_age_days %s; retrain it: "
+            "python run.py --pipeline training",
+            version,
+            age,
+            scoring.max_champion_age_days,
+        )
+    log_metadata(
+        metadata={
+            "scored_by": scored_by,
+            "registry_version": version,
+            "rows": len(out),
+            "champion_age_days": round(age, 2),
+            "champion_stale": stale,
+        }
+    )
     return out

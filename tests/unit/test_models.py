@@ -54,3 +54,41 @@ def test_multiclass_metrics_and_report_render_offline() -> None:
     page = evaluation_report(model, X, y, metrics, [{"family": "logistic_regression"}])
     assert page.count("data:image/png;base64,") == 4  # feature importance, confusion matrix, ROC, PR
     assert "http://" not in page and "https://" not in page and "<script" not in page
+
+
+def test_training_is_reproducible_with_the_same_seed_and_config(cancer) -> None:
+    train, test = split_frame(cancer, "diagnosis", SplitParams())
+    X, y = features(train, "diagnosis"), train["diagnosis"]
+    search = SearchParams(
+        candidates=[
+            CandidateSpec(family="random_forest", grid={"n_estimators": [30], "max_depth": [3, None]}),
+            CandidateSpec(family="xgboost", grid={"max_depth": [2, 3], "n_estimators": [30]}),
+        ]
+    )
+    for candidate in search.candidates:
+        first, second = (search_family(candidate, X, y, search) for _ in range(2))
+        assert first.params == second.params, candidate.family
+        a = first.estimator.predict_proba(features(test, "diagnosis"))
+        b = second.estimator.predict_proba(features(test, "diagnosis"))
+        assert np.array_equal(a, b), candidate.family
+
+
+def test_non_finite_probabilities_are_refused_before_registration(cancer) -> None:
+    from portable_mlops.evaluation import NumericalInstabilityError, check_numerics
+
+    check_numerics(np.array([[0.2, 0.8], [1.0, 0.0]]))
+    for bad in ([[np.nan, 1.0]], [[np.inf, 0.0]], [[0.7, 0.7]], [[-0.5, 1.5]]):
+        with pytest.raises(NumericalInstabilityError, match="numerically unstable: rescale"):
+            check_numerics(np.array(bad))
+
+    class Broken:
+        classes_ = np.array(["benign", "malignant"])
+
+        def predict(self, X):  # type: ignore[no-untyped-def]
+            return np.array(["benign"] * len(X))
+
+        def predict_proba(self, X):  # type: ignore[no-untyped-def]
+            return np.full((len(X), 2), np.nan)
+
+    with pytest.raises(NumericalInstabilityError):
+        compute_metrics(Broken(), features(cancer, "diagnosis").head(10), cancer["diagnosis"].head(10))

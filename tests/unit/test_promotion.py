@@ -26,3 +26,12 @@ def test_promotes_clearly_better_only() -> None:
     assert not decide(0.905, 0.90, gate).promote
     assert not decide(0.90, 0.90, GateParams()).promote
     assert not decide(float("nan"), None, gate).promote
+
+
+def test_champion_staleness() -> None:
+    from portable_mlops.champion import staleness
+
+    day = 86_400_000
+    assert staleness(0, 10 * day, 30) == (10.0, False)
+    assert staleness(0, 31 * day, 30) == (31.0, True)
+    assert staleness(5 * day, 0, 30) == (0.0, False)  # clock skew: never negative
