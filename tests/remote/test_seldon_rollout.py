@@ -81,12 +81,12 @@ class Rollout:
 
 
 def aliases(remote: Remote, env: dict[str, str]) -> dict[str, str]:
-    code = (
-        "import json, mlflow\n"
-        f"c = mlflow.MlflowClient({remote.mlflow_url!r})\n"
-        f"print(json.dumps({{a: v for a, v in c.get_registered_model({MODEL!r}).aliases.items()}}))"
-    )
-    return yaml.safe_load(run_python(code, env))
+    """The registered model's aliases on the MLflow server (read in-process: no MLflow settings of
+    this process are involved, the client is given the server's URL)."""
+    from mlflow import MlflowClient
+
+    model = MlflowClient(tracking_uri=remote.mlflow_url, registry_uri=remote.mlflow_url).get_registered_model(MODEL)
+    return {alias: str(version) for alias, version in model.aliases.items()}
 
 
 def run_python(code: str, env: dict[str, str]) -> str:
