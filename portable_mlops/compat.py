@@ -22,3 +22,9 @@ if not hasattr(np, "unicode_"):
 _scripts = os.path.dirname(sys.executable)
 if _scripts not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _scripts + os.pathsep + os.environ.get("PATH", "")
+
+# whylogs logs one INFO line per profile segment it reads ("Attempting to read profile file as
+# delimited from position ...": hundreds per loaded profile), which buried the run output.
+import logging  # noqa: E402
+
+logging.getLogger("whylogs.core.utils.protobuf_utils").setLevel(logging.WARNING)
