@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-import whylogs as why
 from whylogs.core import DatasetProfileView
 from whylogs.core.constraints import ConstraintsBuilder, MetricConstraint
 from whylogs.core.constraints.factories import (
@@ -26,13 +24,6 @@ from whylogs.core.constraints.factories import (
 import portable_mlops.compat  # noqa: F401  (before whylogs)
 from portable_mlops.errors import DataValidationError
 from portable_mlops.params import ValidationParams
-
-
-def profile_frame(frame: pd.DataFrame, timestamp: datetime | None = None) -> DatasetProfileView:
-    """Profile a frame with whylogs, stamped with ``timestamp`` (timezone-aware; now, UTC, by default)."""
-    profile = why.log(pandas=frame).profile()
-    profile.set_dataset_timestamp(timestamp or datetime.now(UTC))
-    return profile.view()
 
 
 def _summary(view: DatasetProfileView, column: str) -> dict[str, Any]:

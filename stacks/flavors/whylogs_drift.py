@@ -52,7 +52,7 @@ class WhylogsDriftDataValidator(BaseDataValidator):
         **kwargs: Any,
     ) -> DatasetProfileView:
         """Profile ``dataset`` with whylogs, stamped with a timezone-aware time (now, UTC, by default)."""
-        from portable_mlops.validation import profile_frame
+        from portable_mlops.profiling import profile_frame
 
         return profile_frame(dataset, dataset_timestamp)
 

@@ -12,7 +12,8 @@ import pytest
 from portable_mlops.data import load_builtin, load_source
 from portable_mlops.errors import UserFacingError
 from portable_mlops.params import DataSource, ValidationParams
-from portable_mlops.validation import check_profile, check_rows, profile_frame, raise_on_failures
+from portable_mlops.profiling import profile_frame
+from portable_mlops.validation import check_profile, check_rows, raise_on_failures
 from tests.catalogue import CATALOGUE, TARGET
 
 

@@ -8,7 +8,7 @@ from portable_mlops.batches import DEFAULT_SHIFTED, make_batch
 from portable_mlops.data import load_builtin
 from portable_mlops.drift import detect_drift, drift_report_html
 from portable_mlops.params import DriftParams
-from portable_mlops.validation import profile_frame
+from portable_mlops.profiling import profile_frame
 
 PARAMS = DriftParams()
 

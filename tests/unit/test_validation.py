@@ -6,7 +6,8 @@ import pytest
 
 from portable_mlops.errors import DataValidationError
 from portable_mlops.params import ValidationParams
-from portable_mlops.validation import check_profile, check_rows, profile_frame, raise_on_failures
+from portable_mlops.profiling import profile_frame
+from portable_mlops.validation import check_profile, check_rows, raise_on_failures
 
 PARAMS = ValidationParams()
 
