@@ -3,7 +3,14 @@
 from zenml import pipeline
 
 from portable_mlops.names import Pipelines
-from portable_mlops.params import DataSource, GateParams, SearchParams, SplitParams, ValidationParams
+from portable_mlops.params import (
+    DataSource,
+    EvaluationParams,
+    GateParams,
+    SearchParams,
+    SplitParams,
+    ValidationParams,
+)
 from steps import (
     evaluate_model,
     load_data,
@@ -22,14 +29,16 @@ def training_pipeline(
     split: SplitParams,
     search: SearchParams,
     validation: ValidationParams,
+    evaluation: EvaluationParams,
     gate: GateParams,
 ) -> None:
-    """Train candidates on validated data and promote the best only if it beats the champion."""
+    """Train candidates on validated data; promote the best only if it beats the champion and passes
+    the evaluation's checks (slice floor, fairness gap)."""
     frame = load_data(source)
     profile = profile_data(frame)
     report = validate_data(frame, profile, source, validation)
     train, test = split_data(frame, source, split, after=[report])
     model, candidates, model_uri = train_candidates(train, source, search)
-    metrics, _ = evaluate_model(model, test, candidates, model_uri, source)
+    metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)
     version = register_model(model_uri, metrics)
-    promote_model(version, metrics, test, source, gate)
+    promote_model(version, metrics, quality, test, source, gate)

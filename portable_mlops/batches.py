@@ -6,6 +6,7 @@ python -m portable_mlops.batches --rows 200 --shift 1.5 --out drifted.csv   # dr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -27,11 +28,18 @@ def make_batch(
     """
     frame = load_builtin("breast_cancer")
     batch = frame.sample(rows, replace=rows > len(frame), random_state=seed).reset_index(drop=True)
-    rng = np.random.default_rng(seed)
-    for column in columns if shift else ():
-        std = frame[column].std()
-        batch[column] = batch[column] + shift * std + rng.normal(0, 0.05 * std, rows)
+    if shift:
+        shift_columns(batch, columns, shift, np.random.default_rng(seed), frame)
     return batch if labels else batch.drop(columns=["diagnosis"])
+
+
+def shift_columns(
+    batch: pd.DataFrame, columns: Sequence[str], shift: float, rng: np.random.Generator, reference: pd.DataFrame
+) -> None:
+    """Add ``shift`` standard deviations of ``reference`` (plus noise of 5% of one) to ``columns``, in place."""
+    for column in columns:
+        std = reference[column].std()
+        batch[column] = batch[column] + shift * std + rng.normal(0, 0.05 * std, len(batch))
 
 
 @click.command()

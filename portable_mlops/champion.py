@@ -103,3 +103,15 @@ def staleness(created_ms: int, now_ms: int, limit_days: float) -> tuple[float, b
     """The champion's age in days (from its registry timestamp) and whether it exceeds the limit."""
     age = max(0.0, (now_ms - created_ms) / 86_400_000)
     return age, age > limit_days
+
+
+def champion_recorded_metrics(model_name: str) -> tuple[str, dict[str, float]] | None:
+    """The champion's registry version and the MLflow metrics of the run that logged it (its fit
+    time, prediction time and peak memory among them); None when the model has no champion yet."""
+    from portable_mlops.registry import active_registry, version_by_alias
+
+    client = active_registry().mlflow_client
+    found = version_by_alias(client, model_name, Aliases.CHAMPION)
+    if found is None or not found.run_id:
+        return None
+    return str(found.version), dict(client.get_run(found.run_id).data.metrics)

@@ -16,6 +16,10 @@ class DataValidationError(UserFacingError, ValueError):
     """The data violates a constraint derived from the reference profile."""
 
 
+class ForbiddenFeatureError(UserFacingError, ValueError):
+    """A model takes a feature the configuration forbids, or no allowed feature is left."""
+
+
 class PromotionError(UserFacingError, RuntimeError):
     """The champion could not be compared or updated; nothing was changed."""
 

@@ -25,7 +25,7 @@ from sklearn.metrics import (
 )
 
 from portable_mlops.errors import UserFacingError
-from portable_mlops.params import Metric
+from portable_mlops.params import EvaluationParams, Metric
 from portable_mlops.reports import html_page, html_table
 
 
@@ -102,17 +102,17 @@ IMPORTANCE_METRIC: Metric = "roc_auc"
 
 
 def feature_importance(
-    model: Any, X: pd.DataFrame, y: pd.Series, repeats: int = 5, seed: int = 0, top: int = 15
+    model: Any, X: pd.DataFrame, y: pd.Series, repeats: int = 5, seed: int = 0, top: int | None = 15
 ) -> list[dict[str, Any]]:
     """Permutation importance on the holdout: how much ROC AUC drops when one column is shuffled.
 
     Model-agnostic (it works the same for every family and for text columns), measured on rows the
-    model did not train on. The ``top`` columns, most important first.
+    model did not train on. The ``top`` columns (all with None), most important first.
     """
     result = permutation_importance(
         model, X, y, scoring=lambda m, X_, y_: score(m, X_, y_, IMPORTANCE_METRIC), n_repeats=repeats, random_state=seed
     )
-    order = np.argsort(-result.importances_mean)[:top]
+    order = np.argsort(-result.importances_mean, kind="stable")[:top]
     return [
         {
             "feature": str(X.columns[i]),
@@ -176,6 +176,101 @@ def _figure_html(name: str, data: str) -> str:
     )
 
 
+def assess(
+    model: Any,
+    frame: pd.DataFrame,
+    X: pd.DataFrame,
+    y: pd.Series,
+    importance: list[dict[str, Any]],
+    params: EvaluationParams,
+) -> dict[str, Any]:
+    """Quality beyond the overall numbers: per slice, across
+    the sensitive attribute's groups, under growing input shift, and the features that add nothing.
+
+    ``frame`` is the whole holdout (slice and sensitive columns may be ones the model does not take);
+    ``X`` the model's inputs. ``failures`` lists what the gate must refuse the model for.
+    """
+    from portable_mlops.quality import decay_columns, decay_curve, evaluate_fairness, evaluate_slices, non_beneficial
+
+    classes = [str(c) for c in model.classes_]
+    y_true = np.asarray(y).astype(str)
+    predicted = np.asarray(model.predict(X)).astype(str)
+    proba = np.asarray(model.predict_proba(X))
+    slices = evaluate_slices(frame, y_true, predicted, proba, classes, params.slices)
+    fairness = evaluate_fairness(frame, y_true, predicted, classes, params.fairness)
+    columns = decay_columns(X, params.decay, importance)
+    decay = decay_curve(lambda X_, y_: score(model, X_, y_, params.decay.metric), X, y, params.decay, columns)
+    return {
+        "slices": slices,
+        "fairness": fairness,
+        "decay": decay,
+        "non_beneficial_features": non_beneficial(importance, f"{IMPORTANCE_METRIC} drop"),
+        "failures": [*slices["failures"], *fairness["failures"]],
+    }
+
+
+def _decay_figure(decay: dict[str, Any]) -> str:
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.plot(decay["shifts"], [np.nan if v is None else v for v in decay["values"]], marker="o", color="#4c72b0")
+    ax.set_xlabel(f"shift of {len(decay['columns'])} column(s), in standard deviations")
+    ax.set_ylabel(f"holdout {decay['metric']}")
+    ax.set_title("Quality under input shift")
+    return _png(fig)
+
+
+def _quality_html(quality: dict[str, Any]) -> str:
+    """The report's sections on slices, inclusion, shift, features that add nothing and performance."""
+    slices, fairness, decay = quality["slices"], quality["fairness"], quality["decay"]
+    metric = slices["metric"]
+    worst = slices["worst"]
+    said = (
+        f"Worst slice: {worst['column']}={worst['slice']}, {metric} {worst[metric]:.4f}; floor {slices['floor']}."
+        if worst
+        else "No slice was large enough to score."
+    )
+    if slices["missing_columns"]:
+        said += f" Not in the data (skipped): {', '.join(slices['missing_columns'])}."
+    floor = slices["floor"]
+    css = ["fail" if floor is not None and r["status"] == "ok" and r[metric] < floor else "" for r in slices["rows"]]
+    out = f"<h3>Slices ({metric}, at least {slices['min_rows']} rows)</h3><p>{html.escape(said)}</p>"
+    out += html_table(slices["rows"], css)
+    out += "<h3>Inclusion</h3>"
+    if fairness.get("groups"):
+        out += html_table(fairness["groups"])
+    if fairness.get("measured"):
+        out += (
+            f"<p>{html.escape(fairness['measure'])} of class {html.escape(str(fairness['positive_class']))} "
+            f"across {html.escape(str(fairness['column']))}: {fairness['gap']:.4f} (max {fairness['max_gap']}).</p>"
+        )
+    else:
+        out += f"<p>Not measured: {html.escape(fairness['reason'])}.</p>"
+    out += "".join(f"<p class='fail'>{html.escape(f)}</p>" for f in quality["failures"])
+    out += "<h3>Quality under input shift (staleness)</h3>"
+    if decay["values"]:
+        shifted = ", ".join(decay["columns"])
+        out += f"<p>{html.escape(decay['metric'])} with {html.escape(shifted)} shifted by k standard deviations.</p>"
+        out += html_table(
+            [{"shift (std)": s, decay["metric"]: v} for s, v in zip(decay["shifts"], decay["values"], strict=True)]
+        )
+        out += _figure_html("Quality under input shift", _decay_figure(decay))
+    else:
+        out += f"<p>Not measured: {html.escape(decay.get('reason', ''))}.</p>"
+    unused = quality["non_beneficial_features"]
+    out += "<h3>Features that add nothing</h3><p>"
+    out += (
+        f"Permutation importance <= 0 on the holdout ({len(unused)}): {html.escape(', '.join(unused))}."
+        if unused
+        else "None: every feature's permutation importance is above 0."
+    ) + "</p>"
+    performance = quality.get("performance")
+    if performance:
+        out += f"<h3>Performance (against the champion, regression beyond x{performance['max_factor']})</h3>"
+        out += html_table(
+            performance["comparison"], ["fail" if r["regression"] else "" for r in performance["comparison"]]
+        )
+    return out
+
+
 def evaluation_report(
     model: Any,
     X: pd.DataFrame,
@@ -183,10 +278,13 @@ def evaluation_report(
     metrics: dict[str, float],
     candidates: list[dict[Any, Any]],
     champion: tuple[str, dict[str, float] | str] | None = None,
+    quality: dict[str, Any] | None = None,
+    importance: list[dict[str, Any]] | None = None,
 ) -> str:
     """The holdout report: metrics against the champion, candidates, feature importance, confusion
-    matrix, ROC and PR curves. ``champion`` is its registry version with its holdout metrics (or why
-    it could not be scored); None when there is no champion yet."""
+    matrix, ROC and PR curves; with ``quality`` (from :func:`assess`) also slices, inclusion, quality
+    under shift, features that add nothing and performance. ``champion`` is its registry version
+    with its holdout metrics (or why it could not be scored); None when there is no champion yet."""
     comparison = comparison_rows(metrics, champion)
     if champion is None:
         against = "<p>No champion yet: this model is compared with nothing.</p>"
@@ -195,12 +293,13 @@ def evaluation_report(
         against = f"<p class='fail'>The champion (registry v{version}) cannot score this holdout: {why}</p>"
     else:
         against = _figure_html("New model vs champion", _comparison_figure(comparison))
-    importance = feature_importance(model, X, y)
+    importance = feature_importance(model, X, y) if importance is None else importance
     figures = "".join(_figure_html(name, data) for name, data in _figures(model, X, y).items())
     body = (
         f"<h3>Holdout metrics ({len(X)} rows): new model and champion</h3>{html_table(comparison)}{against}"
         f"<h3>Candidates (cross-validated on the training split)</h3>{html_table(candidates)}"
-        f"<h3>Feature importance</h3>{_figure_html('Feature importance', _importance_figure(importance))}"
+        f"{_quality_html(quality) if quality else ''}"
+        f"<h3>Feature importance</h3>{_figure_html('Feature importance', _importance_figure(importance[:15]))}"
         f"{html_table(importance)}"
         f"<h3>Plots</h3>{figures}"
     )

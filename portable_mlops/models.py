@@ -100,12 +100,14 @@ def scoring_name(metric: Metric, n_classes: int) -> str:
 
 @dataclass
 class SearchResult:
-    """The best estimator of one family, its parameters and its cross-validated score."""
+    """The best estimator of one family, its parameters, its cross-validated score and the seconds
+    its final fit (on all the training rows) took."""
 
     family: Family
     estimator: LabelEncodedClassifier
     params: dict[str, Any]
     cv_score: float
+    fit_seconds: float = float("nan")
 
 
 class FitProgress:
@@ -145,4 +147,4 @@ def search_family(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: Se
     )
     gs.fit(X, y)
     params = {k.removeprefix("estimator__model__"): v for k, v in gs.best_params_.items()}
-    return SearchResult(spec.family, gs.best_estimator_, params, float(gs.best_score_))
+    return SearchResult(spec.family, gs.best_estimator_, params, float(gs.best_score_), float(gs.refit_time_))

@@ -16,6 +16,7 @@ class Artifacts(StrEnum):
     MODEL_URI = "mlflow_model_uri"
     METRICS = "holdout_metrics"
     EVALUATION_REPORT = "evaluation_report"
+    QUALITY = "quality_checks"
     REGISTRY_VERSION = "registry_version"
     PROMOTION = "promotion_decision"
     DEPLOYMENT = "deployment"

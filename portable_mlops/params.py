@@ -28,6 +28,13 @@ class DataSource(_Params):
     require_target: bool = Field(
         True, description="Training needs labels; a batch to score may come without them (then false)."
     )
+    forbidden_features: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Columns no model may use (e.g. protected attributes, or data not allowed in production). Training "
+            "drops them before the search and refuses a model that still takes one; evaluation may slice by them."
+        ),
+    )
 
     @field_validator("uri", "target")
     @classmethod
@@ -35,6 +42,14 @@ class DataSource(_Params):
         if not value.strip():
             raise ValueError("must not be empty: give a data URI with --data and a label column with --target")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _target_not_forbidden(self) -> "DataSource":
+        if self.target in self.forbidden_features:
+            raise ValueError(
+                f"source.forbidden_features names the label column '{self.target}'; remove it from the list"
+            )
+        return self
 
 
 class SplitParams(_Params):
@@ -110,6 +125,105 @@ class GateParams(_Params):
     margin: float = Field(
         0.0, ge=0.0, description="The candidate must beat the champion by more than this, on the same holdout."
     )
+
+
+class SliceSpec(_Params):
+    """A column to slice the holdout by: its values (``bins: 0``) or ``bins`` quantile bins of a numeric column."""
+
+    column: str
+    bins: int = Field(0, ge=0, le=20, description="0: one slice per value; 2-20: quantile bins of a numeric column.")
+
+    @field_validator("bins")
+    @classmethod
+    def _not_one_bin(cls, bins: int) -> int:
+        if bins == 1:
+            raise ValueError("bins: 1 makes one slice, the whole holdout; use 0 (per value) or 2 or more bins")
+        return bins
+
+
+class SliceParams(_Params):
+    """Holdout quality per data slice, and the floor the promotion gate holds every slice to."""
+
+    columns: list[SliceSpec] = Field(default_factory=list, description="Columns to slice by; absent ones are skipped.")
+    metric: Literal["accuracy", "balanced_accuracy", "roc_auc"] = Field(
+        "accuracy", description="Metric per slice; balanced_accuracy and roc_auc need both classes in a slice."
+    )
+    min_rows: int = Field(20, ge=1, description="A slice with fewer holdout rows is reported as skipped, not gated.")
+    floor: float | None = Field(
+        None, ge=0.0, le=1.0, description="The gate keeps a model whose worst slice scores below this (null: no floor)."
+    )
+
+
+class FairnessParams(_Params):
+    """Inclusion: the gap of a per-group rate between the groups of a sensitive attribute."""
+
+    column: str | None = Field(
+        None, description="The sensitive attribute (e.g. sex); null: not measured. List it in forbidden_features too."
+    )
+    bins: int = Field(0, ge=0, le=20, description="0: groups are the column's values; 2-20: quantile bins.")
+    measure: Literal["recall_gap", "positive_rate_gap"] = Field(
+        "recall_gap",
+        description="recall_gap: equal opportunity (recall of the positive class); positive_rate_gap: parity.",
+    )
+    positive_class: str | None = Field(None, description="The favourable/positive class; default: the last class.")
+    max_gap: float | None = Field(
+        0.1, ge=0.0, le=1.0, description="The gate keeps a model whose gap exceeds this (null: measure only)."
+    )
+    min_rows: int = Field(20, ge=1, description="Groups with fewer holdout rows are reported as skipped.")
+
+
+class DecayParams(_Params):
+    """Quality under growing covariate shift: how fast the model decays as its inputs drift away."""
+
+    shifts: list[float] = Field(
+        default_factory=lambda: [0.0, 0.5, 1.0, 1.5, 2.0], description="Shifts in standard deviations, e.g. 0, 0.5, 1."
+    )
+    columns: list[str] = Field(
+        default_factory=list, description="Numeric columns to shift; empty: the most important numeric ones."
+    )
+    top_features: int = Field(4, ge=1, description="How many of the most important numeric columns (columns empty).")
+    metric: Metric = Field(
+        "balanced_accuracy",
+        description="A thresholded metric: a shift moves every score alike, which rank metrics (roc_auc) barely see.",
+    )
+    seed: int = 0
+
+    @field_validator("shifts")
+    @classmethod
+    def _shifts(cls, shifts: list[float]) -> list[float]:
+        if not shifts:
+            raise ValueError("decay.shifts is empty: list shifts in standard deviations, e.g. [0, 0.5, 1, 1.5, 2]")
+        return sorted(set(shifts))
+
+
+class PerformanceParams(_Params):
+    """When a model's fit time, prediction latency or peak memory counts as a regression on the champion's."""
+
+    max_factor: float = Field(
+        2.0, gt=1.0, description="A measure more than this many times the champion's is a regression (warned)."
+    )
+    noise_floor: dict[str, float] = Field(
+        default_factory=lambda: {"fit_seconds": 0.5, "predict_ms_per_row": 0.05, "train_peak_rss_mb": 100.0},
+        description="Differences below these absolute amounts are noise, never a regression.",
+    )
+
+    @field_validator("noise_floor")
+    @classmethod
+    def _known_measures(cls, floors: dict[str, float]) -> dict[str, float]:
+        known = {"fit_seconds", "predict_ms_per_row", "train_peak_rss_mb"}
+        unknown = sorted(set(floors) - known)
+        if unknown:
+            raise ValueError(f"unknown measures {unknown} in performance.noise_floor; use {sorted(known)}")
+        return floors
+
+
+class EvaluationParams(_Params):
+    """What the evaluation measures beyond the overall holdout metrics, and what the gate holds it to."""
+
+    slices: SliceParams = Field(default_factory=lambda: SliceParams())
+    fairness: FairnessParams = Field(default_factory=lambda: FairnessParams())
+    decay: DecayParams = Field(default_factory=lambda: DecayParams())
+    performance: PerformanceParams = Field(default_factory=lambda: PerformanceParams())
 
 
 class DriftParams(_Params):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 
 from portable_mlops.params import GateParams
 
@@ -17,17 +18,30 @@ class Decision:
     champion_score: float | None
     margin: float
     reason: str
+    failed_checks: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-friendly copy for run metadata and artifacts."""
         return asdict(self)
 
 
-def decide(candidate_score: float, champion_score: float | None, gate: GateParams) -> Decision:
-    """Promote when there is no champion, or when the candidate beats it by more than the margin.
+def decide(
+    candidate_score: float, champion_score: float | None, gate: GateParams, failed_checks: Sequence[str] = ()
+) -> Decision:
+    """Promote when there is no champion, or when the candidate beats it by more than the margin,
+    and the candidate failed none of the evaluation's checks (slice floor, fairness gap).
 
-    A tie, a NaN on either side, or any shortfall keeps the champion: a worse model is never promoted.
+    A tie, a NaN on either side, any shortfall or any failed check keeps the champion: a worse model
+    is never promoted. The reason names every failed check first.
     """
+    decision = _by_metric(candidate_score, champion_score, gate)
+    if not failed_checks:
+        return decision
+    checks = "; ".join(failed_checks)
+    return replace(decision, promote=False, reason=f"{checks} ({decision.reason})", failed_checks=list(failed_checks))
+
+
+def _by_metric(candidate_score: float, champion_score: float | None, gate: GateParams) -> Decision:
     metric = gate.metric
     if candidate_score != candidate_score:  # NaN
         return Decision(False, metric, candidate_score, champion_score, gate.margin, "candidate score is NaN")

@@ -33,7 +33,78 @@ def _training(run: Any) -> list[str]:
         f"  gate: {decision['reason']}",
         f"  champion: {champion}",
         "  holdout: " + _metrics(metrics),
+        *_quality(run),
     ]
+
+
+def _quality(run: Any) -> list[str]:
+    """Slices, fairness, quality under shift, features that add nothing and performance, one line each."""
+    step = run.steps.get("evaluate_model")
+    if step is None or Artifacts.QUALITY not in step.outputs:
+        return []
+    quality = output(run, "evaluate_model", Artifacts.QUALITY)
+    return [*_slices(quality), *_decay(quality), *_performance(quality)]
+
+
+def _slices(quality: dict[str, Any]) -> list[str]:
+    slices, fairness = quality["slices"], quality["fairness"]
+    metric, worst = slices["metric"], slices["worst"]
+    lines = []
+    if worst:
+        lines.append(
+            f"  slices: worst {metric} {worst[metric]:.4f} at {worst['column']}={worst['slice']} "
+            f"(floor {slices['floor']}); {slices['scored']} scored, {slices['skipped']} skipped"
+        )
+    elif slices["rows"] or slices["missing_columns"]:
+        lines.append(
+            f"  slices: none scored ({slices['skipped']} too small, not in the data: {slices['missing_columns']})"
+        )
+    if fairness.get("measured"):
+        lines.append(
+            f"  fairness: {fairness['measure']} {fairness['gap']:.4f} across '{fairness['column']}' "
+            f"(max {fairness['max_gap']})"
+        )
+    elif fairness.get("column"):
+        lines.append(f"  fairness: not measured: {fairness['reason']}")
+    return lines
+
+
+def _decay(quality: dict[str, Any]) -> list[str]:
+    decay, unused = quality["decay"], quality["non_beneficial_features"]
+    lines = []
+    if decay["values"]:
+        values = " / ".join("n/a" if v is None else f"{v:.3f}" for v in decay["values"])
+        shifts = " / ".join(f"{s:g}" for s in decay["shifts"])
+        lines.append(f"  under shift: {decay['metric']} {values} at {shifts} std of {len(decay['columns'])} columns")
+    if unused:
+        shown = ", ".join(unused[:5]) + (", ..." if len(unused) > 5 else "")
+        lines.append(
+            f"  note: {len(unused)} feature(s) add nothing on the holdout (permutation importance <= 0): {shown}"
+        )
+    return lines
+
+
+def _performance(quality: dict[str, Any]) -> list[str]:
+    performance = quality.get("performance")
+    if not performance:
+        return []
+    values = performance["values"]
+    formats = {"fit_seconds": "fit {:.3g} s", "predict_ms_per_row": "predict {:.3g} ms/row"}
+    formats["train_peak_rss_mb"] = "training peak RSS {:.0f} MB"
+    shown = ", ".join(text.format(values[key]) for key, text in formats.items() if key in values)
+    version = performance["champion_version"]
+    compared = [row for row in performance["comparison"] if row["champion"] is not None]
+    if version is None:
+        against = ""
+    elif not compared:
+        against = f"; champion v{version} recorded none of these"
+    elif not performance["regressions"]:
+        against = f"; within x{performance['max_factor']} of champion v{version}"
+    else:
+        against = f"; against champion v{version}:"
+    lines = [f"  performance: {shown}{against}"]
+    lines += [f"  PERFORMANCE regression: {message}" for message in performance["regressions"]]
+    return lines
 
 
 def _deployment(run: Any) -> list[str]:

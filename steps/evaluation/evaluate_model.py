@@ -1,49 +1,92 @@
 """Step: evaluate the chosen model on the holdout set."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import mlflow
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
+from zenml.logger import get_logger
 from zenml.types import HTMLString
 
-from portable_mlops.champion import champion_holdout_metrics
+from portable_mlops.champion import champion_holdout_metrics, champion_recorded_metrics
 from portable_mlops.data import features
-from portable_mlops.evaluation import compute_metrics, evaluation_report
+from portable_mlops.evaluation import assess, compute_metrics, evaluation_report, feature_importance
+from portable_mlops.forbidden import model_inputs
 from portable_mlops.models import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
-from portable_mlops.params import DataSource
+from portable_mlops.params import DataSource, EvaluationParams
+from portable_mlops.performance import MEASURES, performance_summary, predict_ms_per_row
+from portable_mlops.quality import quality_metrics
 from portable_mlops.tracking import source_run_id
+
+logger = get_logger(__name__)
 
 
 @step(experiment_tracker=True)
 def evaluate_model(
-    model: LabelEncodedClassifier, test: pd.DataFrame, candidates: pd.DataFrame, model_uri: str, source: DataSource
-) -> tuple[Annotated[dict[str, float], Artifacts.METRICS], Annotated[HTMLString, Artifacts.EVALUATION_REPORT]]:
-    """Score the model on the holdout and report it against the current champion on the same rows.
+    model: LabelEncodedClassifier,
+    test: pd.DataFrame,
+    candidates: pd.DataFrame,
+    model_uri: str,
+    source: DataSource,
+    evaluation: EvaluationParams,
+) -> tuple[
+    Annotated[dict[str, float], Artifacts.METRICS],
+    Annotated[HTMLString, Artifacts.EVALUATION_REPORT],
+    Annotated[dict[str, Any], Artifacts.QUALITY],
+]:
+    """Score the model on the holdout, per slice, across a sensitive attribute's groups and under
+    growing input shift; time it and compare its performance with the champion's.
 
-    The report shows both models' metrics, the candidates, permutation feature importance, the
-    confusion matrix, ROC and PR curves. The metrics go to the run's metadata, to the model version,
-    and to the model's MLflow run.
+    The report shows the new model against the champion on the same rows, the candidates, slices,
+    inclusion, the quality-under-shift curve, features that add nothing (warned), performance
+    (regressions warned), permutation importance, the confusion matrix, ROC and PR curves. Metrics
+    go to the model's MLflow run and this step's, summaries to the step's and the model version's
+    metadata. The gate reads the quality checks' ``failures``.
 
     Args:
         model: The best candidate.
-        test: The holdout split.
+        test: The holdout split (all columns: slices may use ones the model does not take).
         candidates: All candidates with their cross-validated scores, for the report.
         model_uri: The model's MLflow URI (``models:/<model id>``).
-        source: Names the label column.
+        source: Names the label column and the forbidden features.
+        evaluation: Slices, fairness, shifts and performance thresholds.
 
     Returns:
-        The holdout metrics and an HTML report that renders offline.
+        The holdout metrics, an HTML report that renders offline, and the quality checks.
     """
-    X, y = features(test, source.target), test[source.target]
+    X, y = model_inputs(test, source)[0], test[source.target]
     metrics = compute_metrics(model, X, y)
-    run_id = source_run_id(model_uri)
-    client = mlflow.MlflowClient()
-    for name, value in metrics.items():
-        client.log_metric(run_id, f"holdout_{name}", value)
-    mlflow.log_metrics({f"holdout_{name}": value for name, value in metrics.items()})
-    log_metadata(metadata={"holdout": metrics}, infer_model=True)
-    champion = champion_holdout_metrics(get_step_context().model.name, X, y)
-    report = evaluation_report(model, X, y, metrics, candidates.to_dict(orient="records"), champion)
-    return metrics, HTMLString(report)
+    importance = feature_importance(model, X, y, top=None)
+    quality = assess(model, test, X, y, importance, evaluation)
+    client, run_id, name = mlflow.MlflowClient(), source_run_id(model_uri), get_step_context().model.name
+    recorded = client.get_run(run_id).data.metrics
+    values = {k: recorded[k] for k in MEASURES if k in recorded} | {"predict_ms_per_row": predict_ms_per_row(model, X)}
+    quality["performance"] = performance_summary(values, champion_recorded_metrics(name), evaluation.performance)
+    for message in quality["performance"]["regressions"]:
+        logger.warning("Performance regression: %s", message)
+    if quality["non_beneficial_features"]:
+        unused = quality["non_beneficial_features"]
+        logger.warning(
+            "%d feature(s) add nothing on the holdout (permutation importance <= 0): %s", len(unused), ", ".join(unused)
+        )
+    for failure in quality["failures"]:
+        logger.warning("Gate check failed: %s", failure)
+    logged = {f"holdout_{k}": v for k, v in metrics.items()} | quality_metrics(quality) | values
+    for key, value in logged.items():
+        client.log_metric(run_id, key, value)
+    mlflow.log_metrics(logged)
+    summary = {
+        "holdout": metrics,
+        "slices": {k: quality["slices"][k] for k in ("metric", "floor", "worst", "scored", "skipped", "failures")},
+        "fairness": {k: v for k, v in quality["fairness"].items() if k != "groups"},
+        "decay": quality["decay"],
+        "non_beneficial_features": quality["non_beneficial_features"],
+        "performance": {k: quality["performance"][k] for k in ("values", "champion_version", "regressions")},
+    }
+    log_metadata(summary)
+    log_metadata(metadata=summary, infer_model=True)
+    champion = champion_holdout_metrics(name, features(test, source.target), y)
+    candidates_rows = candidates.to_dict(orient="records")
+    report = evaluation_report(model, X, y, metrics, candidates_rows, champion, quality, importance)
+    return metrics, HTMLString(report), quality

@@ -1,6 +1,6 @@
 """Step: the quality gate that decides whether the new model becomes the champion."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
@@ -21,9 +21,16 @@ logger = get_logger(__name__)
 
 @step(enable_cache=False)
 def promote_model(
-    registry_version: str, metrics: dict[str, float], test: pd.DataFrame, source: DataSource, gate: GateParams
+    registry_version: str,
+    metrics: dict[str, float],
+    quality: dict[str, Any],
+    test: pd.DataFrame,
+    source: DataSource,
+    gate: GateParams,
 ) -> Annotated[dict[str, object], Artifacts.PROMOTION]:
-    """Compare the new model with the champion on the same holdout and promote only a better one.
+    """Compare the new model with the champion on the same holdout and promote only a better one
+    that also passed the evaluation's checks (every slice above the floor, the fairness gap within
+    its maximum).
 
     The champion is re-scored on this run's holdout, so both numbers come from the same rows. A
     promotion moves the MLflow alias ``champion`` and the ZenML model stage ``production``; otherwise
@@ -32,6 +39,7 @@ def promote_model(
     Args:
         registry_version: The new model's registry version.
         metrics: The new model's holdout metrics.
+        quality: The evaluation's quality checks; their ``failures`` keep the champion.
         test: The holdout split.
         source: Names the label column.
         gate: The metric and the margin to beat.
@@ -54,7 +62,7 @@ def promote_model(
                 f"the champion (version {champion.version}) cannot score this holdout ({exc}); "
                 "train the new data under its own --model-name"
             ) from exc
-    decision = decide(metrics[gate.metric], champion_score, gate)
+    decision = decide(metrics[gate.metric], champion_score, gate, quality.get("failures", []))
     logger.info("Gate: %s -> %s", decision.reason, "PROMOTE" if decision.promote else "keep champion")
     if decision.promote:
         registry.update_model_version(name, registry_version, stage=ModelVersionStage.PRODUCTION)  # type: ignore[union-attr]

@@ -28,6 +28,22 @@ def test_first_run_registers_a_champion_in_mlflow_and_zenml(first_run: Result) -
     assert mlflow_version.tags["zenml_pipeline_name"] == "training"
 
 
+def test_every_run_records_slices_shift_unused_features_and_performance(first_run: Result) -> None:
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    assert "slices: worst accuracy" in first_run.stdout and "(floor 0.85)" in first_run.stdout
+    assert "under shift: balanced_accuracy" in first_run.stdout and "performance: fit" in first_run.stdout
+    metadata = Client().get_model_version(MODEL, ModelStages.PRODUCTION).run_metadata
+    assert metadata["slices"]["worst"]["column"] in {"mean radius", "mean texture"}
+    assert len(metadata["decay"]["values"]) == 5 and metadata["forbidden_features"]["configured"] == []
+    assert set(metadata["performance"]["values"]) == {"fit_seconds", "predict_ms_per_row", "train_peak_rss_mb"}
+    run = mlflow_client().get_run(mlflow_client().get_model_version(MODEL, champion(MODEL)).run_id)
+    for key in ("fit_seconds", "train_peak_rss_mb", "predict_ms_per_row", "slice_accuracy_worst"):
+        assert run.data.metrics[key] > 0, key
+    assert "decay_balanced_accuracy_shift_2" in run.data.metrics
+
+
 def test_stack_import_is_idempotent(first_run: Result) -> None:
     from zenml.client import Client
 
@@ -58,6 +74,7 @@ def test_worse_model_stays_challenger(first_run, tmp_path: Path) -> None:
     result = run_cli("--pipeline", "training", "--config", str(path))
     assert result.code == 0, result.stderr[-2000:]
     assert "kept as challenger" in result.stdout
+    assert f"of champion v{before}" in result.stdout or f"against champion v{before}:" in result.stdout
     assert champion(MODEL) == before
     newest = registry_versions(MODEL)[-1]
     assert "challenger" in mlflow_client().get_model_version(MODEL, newest).aliases

@@ -9,7 +9,15 @@ from pydantic import ValidationError
 
 from portable_mlops.config import apply_overrides, load_config
 from portable_mlops.errors import UserFacingError, message_of
-from portable_mlops.params import DataSource, GateParams, SearchParams, SplitParams, ValidationParams
+from portable_mlops.params import (
+    DataSource,
+    EvaluationParams,
+    GateParams,
+    SearchParams,
+    SliceSpec,
+    SplitParams,
+    ValidationParams,
+)
 from portable_mlops.stacks import SECRET_REFERENCE, STACKS_DIR, read_stack, stack_file
 from tests.conftest import ROOT
 
@@ -23,6 +31,8 @@ def test_training_config_parameters_validate() -> None:
     SplitParams(**params["split"])
     SearchParams(**params["search"])
     ValidationParams(**params["validation"])
+    evaluation = EvaluationParams(**params["evaluation"])
+    assert evaluation.slices.floor is not None and evaluation.slices.columns  # the default data is sliced and gated
     GateParams(**params["gate"])
 
 
@@ -33,12 +43,22 @@ def test_bad_parameters_say_how_to_fix() -> None:
         SearchParams(candidates=[{"family": "xgboost", "grid": {"max_depth": []}}])
     with pytest.raises(ValidationError):
         GateParams(margin=-0.1)
+    with pytest.raises(ValidationError, match=r"use 0 \(per value\) or 2 or more bins"):
+        SliceSpec(column="age", bins=1)
+    with pytest.raises(ValidationError, match="names the label column 'y'; remove it"):
+        DataSource(uri="data.csv", target="y", forbidden_features=["sex", "y"])
+    with pytest.raises(ValidationError, match=r"unknown measures \[.latency.\]"):
+        EvaluationParams(performance={"noise_floor": {"latency": 1.0}})
 
 
 def test_overrides_give_new_data_its_own_model(tmp_path: Path) -> None:
     config = load_config(TRAINING)
     out = apply_overrides(config, "data/churn.csv", "churned", None)
-    assert out["parameters"]["source"] == {"uri": str(Path("data/churn.csv").resolve()), "target": "churned"}
+    assert out["parameters"]["source"] == {
+        "uri": str(Path("data/churn.csv").resolve()),
+        "target": "churned",
+        "forbidden_features": [],
+    }
     assert out["model"]["name"] == "churn_classifier"
     assert config["parameters"]["source"]["uri"] == "sklearn://breast_cancer"  # the original is untouched
     assert apply_overrides(config, None, None, "mine")["model"]["name"] == "mine"

@@ -9,11 +9,25 @@ from portable_mlops.promotion import decide
 scores = st.floats(min_value=0.0, max_value=1.0) | st.just(float("nan"))
 
 
-@given(candidate=scores, champion=scores, margin=st.floats(min_value=0.0, max_value=0.5))
-def test_never_promotes_worse_or_equal(candidate: float, champion: float, margin: float) -> None:
-    decision = decide(candidate, champion, GateParams(margin=margin))
+@given(
+    candidate=scores,
+    champion=scores,
+    margin=st.floats(min_value=0.0, max_value=0.5),
+    failed=st.lists(st.text(min_size=1), max_size=2),
+)
+def test_never_promotes_worse_or_equal(candidate: float, champion: float, margin: float, failed: list[str]) -> None:
+    decision = decide(candidate, champion, GateParams(margin=margin), failed)
     if decision.promote:
-        assert candidate - champion > margin
+        assert candidate - champion > margin and not failed
+
+
+def test_a_failed_slice_or_fairness_check_keeps_the_champion_and_is_named() -> None:
+    failed = ["slice mean radius=(13.4, 15.3] accuracy 0.8000 < floor 0.85"]
+    decision = decide(0.99, 0.90, GateParams(), failed)
+    assert not decision.promote and decision.failed_checks == failed
+    assert decision.reason == f"{failed[0]} (roc_auc 0.9900 beats champion 0.9000 by 0.0900 > 0.0)"
+    assert not decide(0.99, None, GateParams(), failed).promote  # not even the first model
+    assert decide(0.99, None, GateParams(), []).promote
 
 
 def test_promotes_when_no_champion() -> None:

@@ -35,6 +35,26 @@ def test_report_compares_with_the_champion_and_renders_offline(fitted) -> None:
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page) and "<script" not in page
 
 
+def test_report_shows_slices_inclusion_shift_unused_features_and_performance(fitted, cancer) -> None:
+    from portable_mlops.evaluation import assess
+    from portable_mlops.params import EvaluationParams, PerformanceParams
+    from portable_mlops.performance import performance_summary
+
+    model, X, y = fitted
+    importance = feature_importance(model, X, y, top=None)
+    assert len(importance) == X.shape[1]  # every feature, so none that adds nothing goes unflagged
+    params = EvaluationParams(slices={"columns": [{"column": "mean radius", "bins": 4}], "floor": 0.99})
+    quality = assess(model, X.assign(diagnosis=y), X, y, importance, params)
+    quality["performance"] = performance_summary({"fit_seconds": 9.0}, ("3", {"fit_seconds": 1.0}), PerformanceParams())
+    page = evaluation_report(model, X, y, compute_metrics(model, X, y), [], None, quality, importance)
+    assert quality["failures"] and all(f.startswith("slice mean radius=") for f in quality["failures"])
+    assert "Slices (accuracy, at least 20 rows)" in page and "<tr class='fail'><td>mean radius" in page
+    assert "Not measured: no sensitive column configured" in page
+    assert "Quality under input shift" in page and page.count("data:image/png;base64,") == 5  # + shift, - comparison
+    assert "Features that add nothing" in page and "Performance (against the champion" in page
+    assert not re.search(r"(src|href)=['\"]?(https?:)?//", page) and "<script" not in page
+
+
 def test_report_says_when_the_champion_cannot_score(fitted) -> None:
     model, X, y = fitted
     page = evaluation_report(model, X, y, compute_metrics(model, X, y), [], ("2", "KeyError: 'mean radius'"))

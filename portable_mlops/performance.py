@@ -1,0 +1,132 @@
+"""Performance of a model: fit time, prediction time per row and the training step's peak memory,
+and their comparison with the champion's recorded values (a regression is warned, never fatal).
+
+The measures are MLflow metrics of the model's run, so the champion's values are read back from its
+registry version's run on any stack.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psutil
+
+from portable_mlops.params import PerformanceParams
+
+#: The measures compared with the champion, as MLflow metric names, with their units for messages.
+MEASURES = {"fit_seconds": "s", "predict_ms_per_row": "ms/row", "train_peak_rss_mb": "MB"}
+
+
+class PeakRss:
+    """Peak resident memory of this process while the ``with`` block runs, sampled by a thread.
+
+    ``peak_mb`` includes what the process held before the block (on the local orchestrator the
+    steps share one process); child processes (a search with ``n_jobs > 1``) are not counted.
+    """
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._process = psutil.Process(os.getpid())
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _read(self) -> None:
+        self.peak_mb = max(self.peak_mb, self._process.memory_info().rss / 2**20)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._read()
+
+    def __enter__(self) -> PeakRss:
+        self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read()
+
+
+def predict_ms_per_row(model: Any, X: pd.DataFrame, repeats: int = 3) -> float:
+    """Milliseconds per row of ``predict_proba`` on ``X`` (the best of ``repeats`` whole-frame calls)."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model.predict_proba(X)
+        best = min(best, time.perf_counter() - started)
+    return 1000 * best / max(1, len(X))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One measure of the new model against the champion's."""
+
+    measure: str
+    value: float
+    champion: float | None
+    regression: bool
+
+    @property
+    def factor(self) -> float | None:
+        """How many times the champion's value this is (None without a positive champion value)."""
+        return self.value / self.champion if self.champion else None
+
+    def message(self, max_factor: float) -> str:
+        unit = MEASURES.get(self.measure, "")
+        return (
+            f"{self.measure} {self.value:.4g} {unit} is x{self.factor:.2f} the champion's {self.champion:.4g} {unit} "
+            f"(> x{max_factor})"
+        )
+
+
+def compare(values: dict[str, float], champion: dict[str, float] | None, params: PerformanceParams) -> list[Comparison]:
+    """Each measure against the champion's: a regression when it is more than ``max_factor`` times
+    the champion's and larger by more than the measure's noise floor. A measure the champion never
+    recorded (or recorded as 0) is compared with nothing."""
+    out = []
+    for measure in MEASURES:
+        if measure not in values or not np.isfinite(values[measure]):
+            continue
+        value = float(values[measure])
+        theirs = (champion or {}).get(measure)
+        regression = bool(
+            theirs and value > params.max_factor * theirs and value - theirs > params.noise_floor.get(measure, 0.0)
+        )
+        out.append(Comparison(measure, value, float(theirs) if theirs is not None else None, regression))
+    return out
+
+
+def regressions(comparisons: list[Comparison], params: PerformanceParams) -> list[str]:
+    """One line per regression, for the log, the metadata and the run summary."""
+    return [c.message(params.max_factor) for c in comparisons if c.regression]
+
+
+def performance_summary(
+    values: dict[str, float], champion: tuple[str, dict[str, float]] | None, params: PerformanceParams
+) -> dict[str, Any]:
+    """This model's measures, the champion's and the verdict, JSON-friendly (report, metadata, summary)."""
+    comparisons = compare(values, champion[1] if champion else None, params)
+    return {
+        "values": {c.measure: c.value for c in comparisons},
+        "champion_version": champion[0] if champion else None,
+        "max_factor": params.max_factor,
+        "comparison": [
+            {
+                "measure": c.measure,
+                "value": c.value,
+                "champion": c.champion,
+                "factor": c.factor,
+                "regression": c.regression,
+            }
+            for c in comparisons
+        ],
+        "regressions": regressions(comparisons, params),
+    }
