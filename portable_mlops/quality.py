@@ -238,3 +238,47 @@ def quality_metrics(quality: dict[str, Any]) -> dict[str, float]:
             out[f"decay_{decay['metric']}_shift_{shift:g}"] = value
     out["non_beneficial_features"] = float(len(quality["non_beneficial_features"]))
     return out
+
+
+def batch_shift(batch: Any, reference: Any, columns: list[str]) -> dict[str, float]:
+    """Each column's mean shift of a batch from the reference, from two whylogs profiles (in the
+    columns' units); columns missing, or without numbers, in either profile are left out."""
+    shifts = {}
+    for column in columns:
+        ours, theirs = batch.get_column(column), reference.get_column(column)
+        if ours is None or theirs is None:
+            continue
+        mine, ref = ours.to_summary_dict(), theirs.to_summary_dict()
+        if not mine.get("distribution/n") or not ref.get("distribution/n"):
+            continue
+        shifts[column] = float(mine["distribution/mean"]) - float(ref["distribution/mean"])
+    return shifts
+
+
+def expected_quality(
+    score: Any, X: pd.DataFrame, y: pd.Series, batch: Any, reference: Any, metric: str
+) -> dict[str, Any] | None:
+    """The quality to expect of the champion on a batch: ``score(X, y)`` on its holdout with every
+    numeric column moved by the batch's mean shift from the champion's training profile.
+
+    Only mean shifts of numeric columns are carried over (not changes of spread, of text columns or
+    of the label's relation to the features), so this is an estimate; the label of the batch is not
+    needed. None when no numeric column of the holdout is in both profiles.
+    """
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    shifts = batch_shift(batch, reference, numeric)
+    if not shifts:
+        return None
+    shifted = X.copy()
+    for column, delta in shifts.items():
+        shifted[column] = shifted[column] + delta
+    stds = {c: float(X[c].std()) for c in shifts}
+    in_std = {c: abs(d) / stds[c] for c, d in shifts.items() if stds[c] > 0}
+    largest = max(in_std, key=lambda c: in_std[c]) if in_std else None
+    return {
+        "metric": metric,
+        "expected": _number(score(shifted, y)),
+        "unshifted": _number(score(X, y)),
+        "columns": len(shifts),
+        "largest_shift": {"column": largest, "std": in_std[largest]} if largest else None,
+    }

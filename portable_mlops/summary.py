@@ -127,12 +127,26 @@ def _inference(run: Any) -> list[str]:
     metadata = run.steps["predict_batch"].run_metadata
     if metadata.get("champion_stale"):
         lines.append(f"  STALE champion: trained {float(metadata['champion_age_days']):.0f} days ago; retrain it")
+    lines += _expected(drift.get("expected_quality"), metadata.get("champion_age_days"))
     if drift["drifted"]:
         columns = drift["drifted_columns"]
         lines.append(f"  DRIFT in {len(columns)} column(s): {', '.join(columns[:6])}")
     else:
         lines.append(f"  no drift ({drift['tested_columns']} columns tested, alpha {drift['alpha']})")
     return lines
+
+
+def _expected(expected: dict[str, Any] | None, age: Any) -> list[str]:
+    """The champion's quality to expect on the batch's shift, with the champion's age."""
+    if not expected or expected["expected"] is None:
+        return []
+    aged = f"champion {float(age):.0f} days old; " if age is not None else ""
+    largest = expected["largest_shift"]
+    moved = f", most '{largest['column']}' by {largest['std']:.2f} std" if largest else ""
+    return [
+        f"  staleness: {aged}expected {expected['metric']} {expected['expected']:.3f} at this batch's shift "
+        f"({expected['unshifted']:.3f} on the champion's holdout; {expected['columns']} columns moved{moved})"
+    ]
 
 
 def _handled(run: Any) -> list[str]:

@@ -19,6 +19,7 @@ from portable_mlops.quality import (
     decay_curve,
     evaluate_fairness,
     evaluate_slices,
+    expected_quality,
     non_beneficial,
     quality_metrics,
     slice_groups,
@@ -205,3 +206,30 @@ def test_quality_metrics_are_valid_mlflow_metric_names() -> None:
     assert metrics["fairness_recall_gap"] == pytest.approx(0.05)  # one of 20 positives missed in the first group
     assert metrics["decay_accuracy_shift_0"] == 0.9 and "decay_accuracy_shift_0.5" not in metrics
     assert metrics["non_beneficial_features"] == 1.0
+
+
+def test_expected_quality_of_a_batch_moves_the_holdout_by_the_batch_shift() -> None:
+    from portable_mlops.profiling import profile_frame
+    from portable_mlops.summary import _expected
+
+    data = _group_data(800, seed=3).drop(columns=["group"])
+    X, y = data.drop(columns=["label"]), data["label"]
+    model = build_candidate("logistic_regression", X, seed=0).fit(X.iloc[:500], y.iloc[:500])
+    X_test, y_test = X.iloc[500:], y.iloc[500:]
+    reference = profile_frame(data.iloc[:500])
+
+    def scorer(X_: pd.DataFrame, y_: pd.Series) -> float:
+        return score(model, X_, y_, "balanced_accuracy")
+
+    clean = expected_quality(scorer, X_test, y_test, profile_frame(data.iloc[500:]), reference, "balanced_accuracy")
+    batch = data.iloc[500:].assign(x=lambda f: f["x"] + 1.5)  # labels unused: only the profile's means count
+    drifted = expected_quality(scorer, X_test, y_test, profile_frame(batch), reference, "balanced_accuracy")
+    assert clean is not None and drifted is not None
+    assert clean["expected"] == pytest.approx(clean["unshifted"], abs=0.05)
+    assert drifted["unshifted"] == clean["unshifted"] and drifted["expected"] < clean["expected"] - 0.2
+    assert drifted["largest_shift"]["column"] == "x" and drifted["largest_shift"]["std"] == pytest.approx(1.5, abs=0.3)
+    unrelated = profile_frame(pd.DataFrame({"other": [1.0, 2.0, 3.0]}))
+    assert expected_quality(scorer, X_test, y_test, unrelated, unrelated, "balanced_accuracy") is None
+    line = _expected(drifted, 12.4)[0]
+    assert line.startswith(f"  staleness: champion 12 days old; expected balanced_accuracy {drifted['expected']:.3f}")
+    assert "most 'x' by" in line and _expected(None, 3.0) == []
