@@ -197,20 +197,25 @@ class DecayParams(_Params):
 
 
 class PerformanceParams(_Params):
-    """When a model's fit time, prediction latency or peak memory counts as a regression on the champion's."""
+    """When a model's fit time, prediction time, training memory or size counts as a regression on the champion's."""
 
     max_factor: float = Field(
         2.0, gt=1.0, description="A measure more than this many times the champion's is a regression (warned)."
     )
     noise_floor: dict[str, float] = Field(
-        default_factory=lambda: {"fit_seconds": 0.5, "predict_ms_per_row": 0.05, "train_peak_rss_mb": 100.0},
+        default_factory=lambda: {
+            "fit_seconds": 0.5,
+            "predict_ms_per_row": 0.05,
+            "train_peak_rss_mb": 100.0,
+            "model_size_mb": 1.0,
+        },
         description="Differences below these absolute amounts are noise, never a regression.",
     )
 
     @field_validator("noise_floor")
     @classmethod
     def _known_measures(cls, floors: dict[str, float]) -> dict[str, float]:
-        known = {"fit_seconds", "predict_ms_per_row", "train_peak_rss_mb"}
+        known = {"fit_seconds", "predict_ms_per_row", "train_peak_rss_mb", "model_size_mb"}
         unknown = sorted(set(floors) - known)
         if unknown:
             raise ValueError(f"unknown measures {unknown} in performance.noise_floor; use {sorted(known)}")

@@ -1,5 +1,5 @@
-"""Performance of a model: fit time, prediction time per row and the training step's peak memory,
-and their comparison with the champion's recorded values (a regression is warned, never fatal).
+"""Performance of a model: fit time, prediction time per row, the training step's peak memory and
+the model's size, and their comparison with the champion's recorded values (a regression is warned, never fatal).
 
 The measures are MLflow metrics of the model's run, so the champion's values are read back from its
 registry version's run on any stack.
@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import cloudpickle
 import numpy as np
 import pandas as pd
 import psutil
@@ -20,7 +21,7 @@ import psutil
 from portable_mlops.params import PerformanceParams
 
 #: The measures compared with the champion, as MLflow metric names, with their units for messages.
-MEASURES = {"fit_seconds": "s", "predict_ms_per_row": "ms/row", "train_peak_rss_mb": "MB"}
+MEASURES = {"fit_seconds": "s", "predict_ms_per_row": "ms/row", "train_peak_rss_mb": "MB", "model_size_mb": "MB"}
 
 
 class PeakRss:
@@ -63,6 +64,11 @@ def predict_ms_per_row(model: Any, X: pd.DataFrame, repeats: int = 3) -> float:
         model.predict_proba(X)
         best = min(best, time.perf_counter() - started)
     return 1000 * best / max(1, len(X))
+
+
+def model_size_mb(model: Any) -> float:
+    """The model's pickled size in MB: what a serving process loads and holds, model by model."""
+    return len(cloudpickle.dumps(model)) / 2**20
 
 
 @dataclass(frozen=True)

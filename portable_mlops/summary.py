@@ -90,7 +90,7 @@ def _performance(quality: dict[str, Any]) -> list[str]:
         return []
     values = performance["values"]
     formats = {"fit_seconds": "fit {:.3g} s", "predict_ms_per_row": "predict {:.3g} ms/row"}
-    formats["train_peak_rss_mb"] = "training peak RSS {:.0f} MB"
+    formats |= {"train_peak_rss_mb": "training peak RSS {:.0f} MB", "model_size_mb": "model {:.2g} MB"}
     shown = ", ".join(text.format(values[key]) for key, text in formats.items() if key in values)
     version = performance["champion_version"]
     compared = [row for row in performance["comparison"] if row["champion"] is not None]

@@ -15,7 +15,7 @@ from portable_mlops.forbidden import model_inputs
 from portable_mlops.models import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, EvaluationParams
-from portable_mlops.performance import MEASURES, performance_summary, predict_ms_per_row
+from portable_mlops.performance import MEASURES, model_size_mb, performance_summary, predict_ms_per_row
 from portable_mlops.quality import quality_metrics
 from portable_mlops.tracking import source_run_id
 
@@ -61,7 +61,8 @@ def evaluate_model(
     quality = assess(model, test, X, y, importance, evaluation)
     client, run_id, name = mlflow.MlflowClient(), source_run_id(model_uri), get_step_context().model.name
     recorded = client.get_run(run_id).data.metrics
-    values = {k: recorded[k] for k in MEASURES if k in recorded} | {"predict_ms_per_row": predict_ms_per_row(model, X)}
+    values = {k: recorded[k] for k in MEASURES if k in recorded}
+    values |= {"predict_ms_per_row": predict_ms_per_row(model, X), "model_size_mb": model_size_mb(model)}
     quality["performance"] = performance_summary(values, champion_recorded_metrics(name), evaluation.performance)
     for message in quality["performance"]["regressions"]:
         logger.warning("Performance regression: %s", message)

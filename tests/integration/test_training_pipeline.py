@@ -37,9 +37,10 @@ def test_every_run_records_slices_shift_unused_features_and_performance(first_ru
     metadata = Client().get_model_version(MODEL, ModelStages.PRODUCTION).run_metadata
     assert metadata["slices"]["worst"]["column"] in {"mean radius", "mean texture"}
     assert len(metadata["decay"]["values"]) == 5 and metadata["forbidden_features"]["configured"] == []
-    assert set(metadata["performance"]["values"]) == {"fit_seconds", "predict_ms_per_row", "train_peak_rss_mb"}
+    measures = {"fit_seconds", "predict_ms_per_row", "train_peak_rss_mb", "model_size_mb"}
+    assert set(metadata["performance"]["values"]) == measures
     run = mlflow_client().get_run(mlflow_client().get_model_version(MODEL, champion(MODEL)).run_id)
-    for key in ("fit_seconds", "train_peak_rss_mb", "predict_ms_per_row", "slice_accuracy_worst"):
+    for key in (*measures, "slice_accuracy_worst"):
         assert run.data.metrics[key] > 0, key
     assert "decay_balanced_accuracy_shift_2" in run.data.metrics
 

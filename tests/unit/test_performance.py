@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from portable_mlops.params import PerformanceParams
@@ -33,6 +34,22 @@ def test_small_absolute_differences_and_exactly_the_factor_are_not_regressions()
     assert [c.regression for c in compare({"fit_seconds": 2.0}, CHAMPION, PARAMS)] == [False]  # x2.0 is not > x2
     strict = PerformanceParams(max_factor=1.5, noise_floor={"fit_seconds": 0.0})
     assert [c.regression for c in compare({"fit_seconds": 0.4}, champion, strict)] == [True]
+
+
+def test_a_model_that_grew_is_a_regression_in_serving_memory() -> None:
+    from portable_mlops.models import build_candidate
+    from portable_mlops.performance import model_size_mb
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = np.where(X["a"] + rng.normal(scale=0.5, size=300) > 0, "yes", "no")
+    small = model_size_mb(build_candidate("logistic_regression", X, seed=0).fit(X, y))
+    large = model_size_mb(build_candidate("random_forest", X, seed=0).fit(X, y))  # 200 full-depth trees
+    assert 0 < small < 0.1 < large
+    champion = {"model_size_mb": small}
+    floors = PerformanceParams(noise_floor={"model_size_mb": 0.05})
+    assert [c.regression for c in compare({"model_size_mb": large}, champion, floors)] == [True]
+    assert [c.regression for c in compare({"model_size_mb": large}, champion, PARAMS)] == [large - small > 1.0]
 
 
 def test_without_a_champion_value_nothing_is_compared() -> None:
