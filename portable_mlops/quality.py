@@ -240,6 +240,31 @@ def quality_metrics(quality: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def quality_warnings(quality: dict[str, Any]) -> list[str]:
+    """What the log must say: performance regressions, features that add nothing, failed gate checks."""
+    lines = [f"Performance regression: {m}" for m in (quality.get("performance") or {}).get("regressions", [])]
+    unused = quality["non_beneficial_features"]
+    if unused:
+        lines.append(
+            f"{len(unused)} feature(s) add nothing on the holdout (permutation importance <= 0): {', '.join(unused)}"
+        )
+    return lines + [f"Gate check failed: {failure}" for failure in quality["failures"]]
+
+
+def quality_digest(quality: dict[str, Any]) -> dict[str, Any]:
+    """The quality checks without their per-slice and per-group rows, for run and model metadata."""
+    slices = quality["slices"]
+    digest = {
+        "slices": {k: slices[k] for k in ("metric", "floor", "worst", "scored", "skipped", "failures")},
+        "fairness": {k: v for k, v in quality["fairness"].items() if k != "groups"},
+        "decay": quality["decay"],
+        "non_beneficial_features": quality["non_beneficial_features"],
+    }
+    if quality.get("performance"):
+        digest["performance"] = {k: quality["performance"][k] for k in ("values", "champion_version", "regressions")}
+    return digest
+
+
 def batch_shift(batch: Any, reference: Any, columns: list[str]) -> dict[str, float]:
     """Each column's mean shift of a batch from the reference, from two whylogs profiles (in the
     columns' units); columns missing, or without numbers, in either profile are left out."""

@@ -16,7 +16,7 @@ from portable_mlops.models import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, EvaluationParams
 from portable_mlops.performance import MEASURES, model_size_mb, performance_summary, predict_ms_per_row
-from portable_mlops.quality import quality_metrics
+from portable_mlops.quality import quality_digest, quality_metrics, quality_warnings
 from portable_mlops.tracking import source_run_id
 
 logger = get_logger(__name__)
@@ -64,29 +64,15 @@ def evaluate_model(
     values = {k: recorded[k] for k in MEASURES if k in recorded}
     values |= {"predict_ms_per_row": predict_ms_per_row(model, X), "model_size_mb": model_size_mb(model)}
     quality["performance"] = performance_summary(values, champion_recorded_metrics(name), evaluation.performance)
-    for message in quality["performance"]["regressions"]:
-        logger.warning("Performance regression: %s", message)
-    if quality["non_beneficial_features"]:
-        unused = quality["non_beneficial_features"]
-        logger.warning(
-            "%d feature(s) add nothing on the holdout (permutation importance <= 0): %s", len(unused), ", ".join(unused)
-        )
-    for failure in quality["failures"]:
-        logger.warning("Gate check failed: %s", failure)
+    for warning in quality_warnings(quality):
+        logger.warning("%s", warning)
     logged = {f"holdout_{k}": v for k, v in metrics.items()} | quality_metrics(quality) | values
     for key, value in logged.items():
         client.log_metric(run_id, key, value)
     mlflow.log_metrics(logged)
-    summary = {
-        "holdout": metrics,
-        "slices": {k: quality["slices"][k] for k in ("metric", "floor", "worst", "scored", "skipped", "failures")},
-        "fairness": {k: v for k, v in quality["fairness"].items() if k != "groups"},
-        "decay": quality["decay"],
-        "non_beneficial_features": quality["non_beneficial_features"],
-        "performance": {k: quality["performance"][k] for k in ("values", "champion_version", "regressions")},
-    }
-    log_metadata(summary)
-    log_metadata(metadata=summary, infer_model=True)
+    digest = {"holdout": metrics, **quality_digest(quality)}
+    log_metadata(digest)
+    log_metadata(metadata=digest, infer_model=True)
     champion = champion_holdout_metrics(name, features(test, source.target), y)
     candidates_rows = candidates.to_dict(orient="records")
     report = evaluation_report(model, X, y, metrics, candidates_rows, champion, quality, importance)

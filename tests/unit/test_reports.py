@@ -39,6 +39,7 @@ def test_report_shows_slices_inclusion_shift_unused_features_and_performance(fit
     from portable_mlops.evaluation import assess
     from portable_mlops.params import EvaluationParams, PerformanceParams
     from portable_mlops.performance import performance_summary
+    from portable_mlops.quality import quality_digest, quality_warnings
 
     model, X, y = fitted
     importance = feature_importance(model, X, y, top=None)
@@ -52,6 +53,11 @@ def test_report_shows_slices_inclusion_shift_unused_features_and_performance(fit
     assert "Not measured: no sensitive column configured" in page
     assert "Quality under input shift" in page and page.count("data:image/png;base64,") == 5  # + shift, - comparison
     assert "Features that add nothing" in page and "Performance (against the champion" in page
+    warnings = quality_warnings(quality)
+    assert warnings[0] == "Performance regression: fit_seconds 9 s is x9.00 the champion's 1 s (> x2.0)"
+    assert any(w.startswith("Gate check failed: slice mean radius=") for w in warnings)
+    digest = quality_digest(quality)
+    assert digest["slices"]["failures"] == quality["failures"] and "rows" not in digest["slices"]
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page) and "<script" not in page
 
 
