@@ -1,0 +1,114 @@
+"""docs/benchmarks.md from benchmarks/results.json: machine, versions, command, medians and spreads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The issue's goals: (section, path to the median, comparison, bound, label).
+GOALS: list[tuple[str, tuple[str, ...], str, float, str]] = [
+    ("training", ("training_overhead_ratio",), "<=", 1.15, "training pipeline / plain script"),
+    ("training", ("cached_rerun_ratio",), "<=", 0.2, "cached re-run / fresh run"),
+    ("training", ("per_step_overhead_s",), "<=", 0.25, "orchestration overhead per step (s)"),
+    ("scale", ("5000000", "wall_ratio"), "<=", 1.3, "5M rows: pipeline / raw XGBoost, wall time"),
+    ("serving", ("serial_requests_per_s",), ">=", 400, "endpoint, serial single-row requests/s"),
+    ("serving", ("serial_p99_ms",), "<=", 15, "endpoint, serial single-row p99 (ms)"),
+    ("serving", ("batch_rows_per_s",), ">=", 200_000, "endpoint, rows/s in 1,000-row batches"),
+    ("profiling", ("profile_rows_per_s",), ">=", 1_000_000, "whylogs profiling rows/s, 30 numeric columns"),
+]
+
+
+def _get(results: dict[str, Any], section: str, path: tuple[str, ...]) -> Any:
+    value: Any = results.get(section)
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict) and "median" in value:
+        return f"{_num(value['median'])} ({_num(value['min'])}-{_num(value['max'])})"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float | int):
+        return _num(value)
+    return str(value)
+
+
+def _num(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def _table(rows: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
+    lines = ["| measure | median (min-max) |", "| --- | --- |"]
+    for key, value in rows.items():
+        if key in skip or (isinstance(value, list | dict) and not (isinstance(value, dict) and "median" in value)):
+            continue
+        lines.append(f"| {key} | {_fmt(value)} |")
+    return lines
+
+
+def render(document: dict[str, Any]) -> str:
+    """The readable report."""
+    results = document["results"]
+    machine = document["machine"]
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m benchmarks.run`) from `benchmarks/results.json`; do not edit by hand.",
+        "Every ratio pairs two measurements taken back to back in the same repeat, so machine noise",
+        "cancels as far as it can; each figure is the median over the repeats with the min-max spread.",
+        "",
+        f"- Command: `{document['command']}`; started {document['started']}, finished {document['finished']}",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_mib']:,} MiB, "
+        f"Python {machine['python']}, {machine['os']}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()),
+        f"- Sizes: {document['sizes']}",
+        "",
+        "## Goals",
+        "",
+        "| goal | measured (median, min-max) | met |",
+        "| --- | --- | --- |",
+    ]
+    for section, path, op, bound, label in GOALS:
+        value = _get(results, section, path)
+        if value is None:
+            out.append(f"| {label} {op} {_num(bound)} | not measured in this run | - |")
+            continue
+        median = value["median"] if isinstance(value, dict) else value
+        met = median <= bound if op == "<=" else median >= bound
+        out.append(f"| {label} {op} {_num(bound)} | {_fmt(value)} | {'yes' if met else 'no'} |")
+    for section in ("training", "scale", "serving", "profiling", "compile"):
+        if section not in results:
+            continue
+        out += ["", f"## {section}", ""]
+        data = results[section]
+        if section == "scale":
+            for rows, figures in data.items():
+                out += [f"### {int(rows):,} rows", "", *_table(figures), ""]
+        elif section == "compile":
+            out += ["Seconds from `python run.py --stack kubeflow --pipeline <name>` to the written spec:", ""]
+            out += _table(data)
+        else:
+            out += _table(data)
+            if section == "training" and "cached_run_steps" in data:
+                steps = ", ".join(f"{k}: {v}" for k, v in data["cached_run_steps"].items())
+                out += ["", f"Steps of the last cached re-run: {steps}."]
+            if section == "profiling":
+                out += [
+                    "",
+                    f"Profile identical to whylogs' own (every metric but the randomised KLL quantiles): "
+                    f"{_fmt(data.get('identical_to_whylogs_except_kll_quantiles'))}; "
+                    f"largest quantile rank error: {data.get('quantile_rank_error')}.",
+                    "",
+                    "Where a single-process profile spends its time (cProfile, own time):",
+                    "",
+                    *[f"- {row['function']}: {row['share']:.0%}" for row in data.get("where_the_time_goes", [])],
+                ]
+    out += ["", f"Seconds per section: {results.get('seconds_per_section')}", ""]
+    return "\n".join(out)

@@ -1,0 +1,121 @@
+"""Training pipeline cost: against a plain script doing the same work, cached re-runs, and scale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks import synth
+from benchmarks.common import ROOT, check, ratio, spread
+from benchmarks.workspace import Workspace
+
+#: The training pipeline's steps (pipelines/training.py).
+STEPS = 8
+MODEL = "bench_model"
+
+
+def pipeline(space: Workspace, config: Path, fresh: bool) -> Any:
+    """One training run through run.py, as a user starts it; fresh = every step executes (--no-cache)."""
+    args = ["--pipeline", "training", "--config", str(config), "--model-name", MODEL]
+    return check(space.run(*args, *(["--no-cache"] if fresh else [])), "the training pipeline")
+
+
+def baseline(space: Workspace, config: Path) -> Any:
+    """The same work as plain Python (benchmarks/baseline.py), MLflow logging and registry included."""
+    db = f"sqlite:///{space.root / 'baseline-mlflow.db'}"
+    args = ["-m", "benchmarks.baseline", "--config", str(config), "--tracking-uri", db, "--model-name", MODEL]
+    return check(space.python(*args, "--artifacts", str(space.root / "baseline-artifacts")), "the baseline")
+
+
+def overhead(
+    space: Workspace, repeats: int, warm_up: bool = True, config: Path = ROOT / "configs" / "training.yaml"
+) -> dict[str, Any]:
+    """``training_overhead_ratio`` (fresh run / plain script) and ``cached_rerun_ratio`` (cached / fresh).
+
+    Each repeat runs the script, a fresh run and a cached re-run back to back, so every ratio pairs
+    measurements taken under the same machine load. The first pipeline run (which also creates the
+    model and the champion) is a warm-up and not counted.
+    """
+    if warm_up:
+        pipeline(space, config, fresh=True)
+        baseline(space, config)
+    plain, fresh, cached = [], [], []
+    for _ in range(repeats):
+        plain.append(baseline(space, config).seconds)
+        fresh.append(pipeline(space, config, fresh=True).seconds)
+        cached.append(pipeline(space, config, fresh=False).seconds)
+    per_step = [(f - p) / STEPS for f, p in zip(fresh, plain, strict=True)]
+    return {
+        "steps": STEPS,
+        "plain_script_s": spread(plain),
+        "pipeline_fresh_s": spread(fresh),
+        "pipeline_cached_s": spread(cached),
+        "training_overhead_ratio": ratio(fresh, plain),
+        "cached_rerun_ratio": ratio(cached, fresh),
+        "per_step_overhead_s": spread(per_step),
+        "cached_per_step_s": spread([c / STEPS for c in cached]),
+        "cached_run_steps": step_statuses(space),
+    }
+
+
+def step_statuses(space: Workspace) -> dict[str, str]:
+    """Each step's status in the newest training run (``cached`` or ``completed``)."""
+    code = (
+        "import json; from zenml.client import Client; "
+        "run = Client().list_pipeline_runs(pipeline='training', sort_by='desc:created', size=1).items[0]; "
+        "print(json.dumps({name: step.status.value for name, step in run.steps.items()}))"
+    )
+    return dict(json.loads(check(space.python("-c", code), "reading the run's steps").stdout.strip().splitlines()[-1]))
+
+
+def scale_config(space: Workspace, data: Path) -> Path:
+    """configs/training.yaml on ``data``, searching one XGBoost configuration (what raw XGBoost fits)."""
+    config = yaml.safe_load((ROOT / "configs" / "training.yaml").read_text())
+    config["parameters"]["source"] = {"uri": str(data), "target": synth.TARGET}
+    config["parameters"]["search"]["candidates"] = [{"family": "xgboost", "grid": SCALE_GRID}]
+    path = space.root / f"scale-{data.stem}.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+#: One configuration: the pipeline fits it once, as the raw baseline does.
+SCALE_GRID: dict[str, list[Any]] = {"max_depth": [6], "n_estimators": [100], "learning_rate": [0.3]}
+
+
+def scale(space: Workspace, sizes: list[int], repeats: int) -> dict[str, Any]:
+    """Wall time and peak memory of the training pipeline on synthetic data, each / raw XGBoost's."""
+    out: dict[str, Any] = {}
+    params = json.dumps({k: v[0] for k, v in SCALE_GRID.items()})
+    for rows in sizes:
+        data = synth.write(rows, space.root / f"synthetic-{rows}.parquet")
+        config = scale_config(space, data)
+        wall, peak, raw_wall, raw_peak, fits = [], [], [], [], []
+        for _ in range(repeats):
+            raw = check(
+                space.python(
+                    "-m", "benchmarks.raw_xgboost", "--data", str(data), "--target", synth.TARGET, "--params", params
+                ),
+                "raw XGBoost",
+            )
+            run = pipeline(space, config, fresh=True)
+            raw_wall.append(raw.seconds)
+            raw_peak.append(raw.peak_mib)
+            fits.append(json.loads(raw.stdout.strip().splitlines()[-1])["fit_seconds"])
+            wall.append(run.seconds)
+            peak.append(run.peak_mib)
+        out[str(rows)] = {
+            "rows": rows,
+            "file_mib": round(data.stat().st_size / 2**20, 1),
+            "pipeline_s": spread(wall),
+            "pipeline_peak_mib": spread(peak),
+            "raw_xgboost_s": spread(raw_wall),
+            "raw_xgboost_fit_s": spread(fits),
+            "raw_xgboost_peak_mib": spread(raw_peak),
+            "wall_ratio": ratio(wall, raw_wall),
+            "memory_ratio": ratio(peak, raw_peak),
+        }
+        data.unlink()
+    return out

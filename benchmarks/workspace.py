@@ -1,0 +1,57 @@
+"""An isolated ZenML + MLflow home for the benchmarks: nothing of the user's own state is touched."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.common import PYTHON, ROOT, Process, check, run_process
+from tests.remote.services import isolated_env
+
+
+@dataclass
+class Workspace:
+    """A temporary ``ZENML_CONFIG_PATH`` with the local stack imported and active."""
+
+    root: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, timeout: float = 3600) -> Process:
+        """``python run.py <args>`` in this workspace, measured."""
+        return run_process([PYTHON, "run.py", *args], env=self.env, timeout=timeout)
+
+    def python(self, *args: str, timeout: float = 3600) -> Process:
+        """``python <args>`` with this workspace's environment, measured."""
+        return run_process([PYTHON, *args], env=self.env, timeout=timeout)
+
+
+@contextmanager
+def workspace(stack: str = "local") -> Iterator[Workspace]:
+    """Yield a fresh workspace with ``stacks/<stack>.yaml`` active; remove it afterwards.
+
+    The stack is activated through ``ZENML_ACTIVE_STACK_ID``; the repository's ``.zen/config.yaml``
+    is put back all the same.
+    """
+    root = Path(tempfile.mkdtemp(prefix="pmlops-bench-"))
+    config = ROOT / ".zen" / "config.yaml"
+    saved = config.read_bytes() if config.exists() else None
+    env = {**isolated_env(root / "zenml"), "PYTHONPATH": str(ROOT)}
+    try:
+        space = Workspace(root, env)
+        code = (
+            "from zenml.client import Client; from portable_mlops.stacks import ensure_stack; "
+            f"print(Client().get_stack(ensure_stack({stack!r}, activate=False)).id)"
+        )
+        stack_id = check(space.python("-c", code), f"importing stacks/{stack}.yaml").stdout.strip().splitlines()[-1]
+        # this workspace's active stack, whatever the repository's .zen/config.yaml says meanwhile
+        env["ZENML_ACTIVE_STACK_ID"] = stack_id
+        yield space
+    finally:
+        check(space.python("-m", "portable_mlops.deployment"), "stopping the benchmark's endpoints")
+        if saved is not None:
+            config.write_bytes(saved)
+        shutil.rmtree(root, ignore_errors=True)

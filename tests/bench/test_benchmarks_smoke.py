@@ -1,0 +1,77 @@
+"""The benchmark code at tiny sizes, so it cannot rot (``make bench`` measures; this asserts no time).
+
+What is asserted is what the benchmarks rely on: every section returns its figures, the endpoint
+answered every request, the fast profile equals whylogs' own, a re-run on unchanged data reuses the
+expensive steps, and the report names every goal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import profiling, serving, training
+from benchmarks.report import GOALS, render
+from benchmarks.workspace import workspace
+
+pytestmark = pytest.mark.bench
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, object]:
+    """Every section but compile (tests/remote/test_kubeflow.py runs that one) at the quick sizes."""
+    out: dict[str, object] = {"profiling": profiling.run(20_000, 1, columns=5, original_rows=5_000)}
+    with workspace() as space:
+        out["training"] = training.overhead(space, 1, warm_up=False)
+        out["serving"] = serving.run(space, 1, requests=30, batches=2, clients=2)
+        out["scale"] = training.scale(space, [3_000], 1)
+    return out
+
+
+def test_profiling_equals_whylogs_and_is_faster_than_released(results: dict) -> None:
+    data = results["profiling"]
+    assert data["identical_to_whylogs_except_kll_quantiles"] is True, data["differences"]
+    assert data["profile_rows_per_s"]["median"] > 0
+    assert data["quantile_rank_error"]["ours"] < 0.02
+    assert data["where_the_time_goes"] and all(0 <= row["share"] <= 1 for row in data["where_the_time_goes"])
+
+
+def test_cached_rerun_reuses_the_expensive_steps(results: dict) -> None:
+    data = results["training"]
+    steps = data["cached_run_steps"]
+    assert {steps[s] for s in ("profile_data", "split_data", "train_candidates", "evaluate_model")} == {"cached"}
+    assert steps["load_data"] == "completed"  # the source is always read again
+    for key in ("training_overhead_ratio", "cached_rerun_ratio", "per_step_overhead_s"):
+        assert data[key]["median"] == data[key]["runs"][0]
+
+
+def test_serving_answers_every_request(results: dict) -> None:
+    data = results["serving"]
+    assert data["failures"] == 0
+    measures = ("serial_requests_per_s", "concurrent_requests_per_s", "batch_rows_per_s", "in_process_batch_rows_per_s")
+    for key in measures:
+        assert data[key]["median"] > 0
+
+
+def test_scale_measures_pipeline_and_raw_xgboost(results: dict) -> None:
+    data = results["scale"]["3000"]
+    assert data["rows"] == 3000
+    assert data["pipeline_peak_mib"]["median"] > 50 and data["raw_xgboost_peak_mib"]["median"] > 50
+    assert data["wall_ratio"]["median"] > 0
+
+
+def test_report_names_every_goal(results: dict, tmp_path: Path) -> None:
+    document = {
+        "command": "test",
+        "started": "s",
+        "finished": "f",
+        "machine": {"cpu": "c", "cores": 2, "memory_mib": 1, "python": "3.11", "os": "linux", "versions": {}},
+        "sizes": {},
+        "results": results,
+    }
+    text = render(json.loads(json.dumps(document)))
+    for goal in GOALS:
+        assert goal[-1] in text
+    assert "## serving" in text and "## training" in text
