@@ -12,7 +12,7 @@ IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
 CONTAINER ?= $(shell command -v docker || command -v podman)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint format lock clean stop image dashboard dashboard-stop mlflow-ui
+.PHONY: help install run test bench check lint format lock clean stop image dashboard dashboard-stop mlflow-ui
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -33,10 +33,13 @@ run: install ## Set up, import + activate the local stack, run the pipelines, pr
 test: install ## Set up and run the whole test suite (all markers)
 	$(BIN)/python -m pytest
 
+bench: install ## Measure pipeline, serving, profiling and compile costs: benchmarks/results.json + docs/benchmarks.md (~30 min)
+	$(BIN)/python -m benchmarks.run
+
 check: install ## Lint, format check and type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy portable_mlops steps pipelines stacks run.py
+	$(BIN)/mypy portable_mlops steps pipelines stacks run.py benchmarks
 
 format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -55,3 +55,10 @@ def _by_metric(candidate_score: float, champion_score: float | None, gate: GateP
         return Decision(True, metric, candidate_score, champion_score, gate.margin, reason)
     reason = f"{metric} {candidate_score:.4f} vs champion {champion_score:.4f}: gain {gain:.4f} <= margin {gate.margin}"
     return Decision(False, metric, candidate_score, champion_score, gate.margin, reason)
+
+
+def already_champion(version: str, candidate_score: float, gate: GateParams) -> Decision:
+    """The decision when the registered version is the champion already: a re-run on the same data
+    and config reused the cached training and registered nothing new, so nothing moves."""
+    reason = f"version {version} is already the champion (this run reused its cached training)"
+    return Decision(True, gate.metric, candidate_score, candidate_score, gate.margin, reason)

@@ -69,7 +69,10 @@ def active_registry() -> Any:
 
 
 def register_version(registry: Any, name: str, model_uri: str, description: str, tags: dict[str, str]) -> str:
-    """Register a logged model (``models:/<model id>``) as a new version of ``name``; return its number.
+    """Register a logged model (``models:/<model id>``) as a version of ``name``; return its number.
+
+    A model that is already a version of ``name`` is not registered again: a re-run whose training
+    was cached (same data, same config) gets the version it registered the first time.
 
     Goes through the stack's MLflow registry client, not ``register_model_version``: ZenML 0.98 sends
     neither the model id nor a source a remote MLflow 3 server accepts for a logged model, so remote
@@ -83,6 +86,9 @@ def register_version(registry: Any, name: str, model_uri: str, description: str,
         client.get_registered_model(name)
     except MlflowException:
         client.create_registered_model(name)
+    for existing in client.search_model_versions(f"name = '{name}'"):
+        if existing.source == model_uri or getattr(existing, "model_id", None) == model_id:
+            return str(existing.version)
     logged = client.get_logged_model(model_id)
     version = client.create_model_version(
         name=name,

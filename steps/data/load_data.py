@@ -6,15 +6,17 @@ import pandas as pd
 from zenml import log_metadata, step
 
 from portable_mlops.data import load_source
+from portable_mlops.materializers import HashedPandasMaterializer
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource
 
 
-@step(enable_cache=False)
+@step(enable_cache=False, output_materializers=HashedPandasMaterializer)
 def load_data(source: DataSource) -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]:
     """Read the data source and normalise its column types.
 
-    Never cached: the file behind a URI can change while the URI stays the same.
+    Never cached: the file behind a URI can change while the URI stays the same. The frame is stored
+    with a content hash, so the steps after it are cached when the data did not change.
 
     Args:
         source: Where the data is and which column is the label.

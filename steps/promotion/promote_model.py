@@ -13,7 +13,7 @@ from portable_mlops.errors import PromotionError
 from portable_mlops.evaluation import score
 from portable_mlops.names import Aliases, Artifacts
 from portable_mlops.params import DataSource, GateParams
-from portable_mlops.promotion import decide
+from portable_mlops.promotion import already_champion, decide
 from portable_mlops.registry import active_registry, load_version, version_by_alias
 
 logger = get_logger(__name__)
@@ -62,9 +62,15 @@ def promote_model(
                 f"the champion (version {champion.version}) cannot score this holdout ({exc}); "
                 "train the new data under its own --model-name"
             ) from exc
-    decision = decide(metrics[gate.metric], champion_score, gate, quality.get("failures", []))
+    unchanged = champion is not None and str(champion.version) == registry_version
+    if unchanged:
+        decision = already_champion(registry_version, metrics[gate.metric], gate)
+    else:
+        decision = decide(metrics[gate.metric], champion_score, gate, quality.get("failures", []))
     logger.info("Gate: %s -> %s", decision.reason, "PROMOTE" if decision.promote else "keep champion")
-    if decision.promote:
+    if unchanged:
+        context.model.set_stage(ModelStages.PRODUCTION, force=True)
+    elif decision.promote:
         registry.update_model_version(name, registry_version, stage=ModelVersionStage.PRODUCTION)  # type: ignore[union-attr]
         context.model.set_stage(ModelStages.PRODUCTION, force=True)
     else:
@@ -73,7 +79,7 @@ def promote_model(
     result: dict[str, object] = {
         **decision.as_dict(),
         "registry_version": registry_version,
-        "previous_champion": str(champion.version) if champion else None,
+        "previous_champion": str(champion.version) if champion and not unchanged else None,
     }
     log_metadata({"promotion": result})
     context.model.log_metadata({"promotion": result})

@@ -24,7 +24,7 @@ import pytest
 
 from tests.browser.chromium import BINARY, Chromium
 from tests.conftest import ROOT
-from tests.remote.conftest import free_port, wait_for
+from tests.remote.services import free_port, isolated_env, wait_for
 
 #: Where the screenshots are kept (git-ignored); each test prints the paths it wrote.
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -84,13 +84,7 @@ def dashboard(workdir: Path) -> Iterator[Dashboard]:
     if not BINARY.exists():
         pytest.skip(f"{BINARY} is absent: install Debian's chromium (apt-get install -y chromium); .ci/run does")
     root = workdir
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_"))}
-    env.update(
-        ZENML_CONFIG_PATH=str(root / "zenml"),
-        ZENML_ANALYTICS_OPT_IN="false",
-        AUTO_OPEN_DASHBOARD="false",
-        WHYLOGS_NO_ANALYTICS="True",
-    )
+    env = isolated_env(root / "zenml")
     port = free_port()
     board = Dashboard(f"http://127.0.0.1:{port}", root / "zenml", env)
     try:

@@ -12,8 +12,9 @@ import yaml
 from google.protobuf import json_format
 
 from tests.conftest import ROOT
-from tests.remote.conftest import BUCKET, IMAGE, Remote, compile_for_kubeflow, local_dag
+from tests.remote.conftest import compile_for_kubeflow, local_dag
 from tests.remote.kfp_executor_double import container_of, dag
+from tests.remote.services import BUCKET, IMAGE, Remote
 
 pytestmark = pytest.mark.kubeflow
 

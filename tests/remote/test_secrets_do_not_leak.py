@@ -23,7 +23,7 @@ import zipfile
 
 import pytest
 
-from tests.remote.conftest import BUCKET, Remote
+from tests.remote.services import BUCKET, Remote
 
 pytestmark = [pytest.mark.security, pytest.mark.kubeflow]
 

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.remote.conftest import Remote
 from tests.remote.k8s_api_double import KubernetesApiTestDouble, Request
+from tests.remote.services import Remote
 
 pytestmark = pytest.mark.seldon
 CRD = ROOT.parent / "shared" / "schemas" / "seldondeployments_crd_v1.18.2.yaml"

@@ -19,8 +19,9 @@ import yaml
 from google.protobuf import json_format
 
 from tests.conftest import ROOT
-from tests.remote.conftest import Remote, local_dag
+from tests.remote.conftest import local_dag
 from tests.remote.kfp_executor_double import container_of, dag, load_spec
+from tests.remote.services import Remote
 
 pytestmark = pytest.mark.kubeflow
 VERTEX = yaml.safe_load((ROOT / "stacks" / "vertex.yaml").read_text())

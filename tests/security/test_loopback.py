@@ -76,7 +76,7 @@ def own_zenml_config(tmp_path: Path) -> dict[str, str]:
 
 
 def test_dashboard_listens_on_loopback_only(own_zenml_config: dict[str, str]) -> None:
-    from tests.remote.conftest import free_port
+    from tests.remote.services import free_port
 
     port = free_port()
     command = [sys.executable, "-m", "portable_mlops.dashboard"]
@@ -94,7 +94,7 @@ def test_dashboard_listens_on_loopback_only(own_zenml_config: dict[str, str]) ->
 
 
 def test_mlflow_ui_listens_on_loopback_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.remote.conftest import free_port
+    from tests.remote.services import free_port
 
     # the active stack's local tracking store, as mlflow_store() finds it on the local stack
     monkeypatch.setattr(dashboard, "mlflow_store", lambda: (f"sqlite:///{tmp_path / 'mlflow.db'}", str(tmp_path)))

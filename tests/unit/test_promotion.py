@@ -49,3 +49,11 @@ def test_champion_staleness() -> None:
     assert staleness(0, 10 * day, 30) == (10.0, False)
     assert staleness(0, 31 * day, 30) == (31.0, True)
     assert staleness(5 * day, 0, 30) == (0.0, False)  # clock skew: never negative
+
+
+def test_a_rerun_of_the_champion_keeps_it_and_says_why() -> None:
+    from portable_mlops.promotion import already_champion
+
+    decision = already_champion("3", 0.97, GateParams(metric="roc_auc", margin=0.0))
+    assert decision.promote and decision.champion_score == decision.candidate_score == 0.97
+    assert "version 3 is already the champion" in decision.reason and "no champion" not in decision.reason
