@@ -32,7 +32,14 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
     from portable_mlops import params as p
     from portable_mlops.config import load_config
     from portable_mlops.data import features, load_source, split_frame
-    from portable_mlops.evaluation import assess, compute_metrics, evaluation_report, feature_importance, score
+    from portable_mlops.evaluation import (
+        assess,
+        compute_metrics,
+        diagnostic_sample,
+        evaluation_report,
+        feature_importance,
+        score,
+    )
     from portable_mlops.forbidden import check_not_used, model_inputs
     from portable_mlops.models import search_family
     from portable_mlops.names import Aliases
@@ -72,17 +79,19 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
             result = search_family(spec, X, y, search)
             scores = {f"cv_{search.metric}": result.cv_score, "fit_seconds": result.fit_seconds}
             _, uri = log_candidate(spec.family, result.estimator, result.params, scores, X)
-            if result.cv_score > best_score:
+            if best is None or result.cv_score > best_score:
                 best, best_uri, best_score = result.estimator, uri, result.cv_score
         assert best is not None
         check_not_used(best, source.forbidden_features)
 
         X_test, y_test = model_inputs(test, source)[0], test[source.target]
         metrics = compute_metrics(best, X_test, y_test)
-        importance = feature_importance(best, X_test, y_test, top=None)
-        quality = assess(best, test, X_test, y_test, importance, evaluation)
+        small = diagnostic_sample(test, source.target, evaluation.diagnostic_rows)
+        sample = model_inputs(small, source)[0], small[source.target]
+        importance = feature_importance(best, *sample, top=None)
+        quality = assess(best, test, X_test, y_test, importance, evaluation, sample)
         mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items()})
-        mlflow.log_metric("predict_ms_per_row", predict_ms_per_row(best, X_test))
+        mlflow.log_metric("predict_ms_per_row", predict_ms_per_row(best, sample[0]))
 
         champion = version_by_alias(client, model_name, Aliases.CHAMPION)
         champion_model = mlflow.sklearn.load_model(f"models:/{model_name}@{Aliases.CHAMPION}") if champion else None
@@ -98,6 +107,7 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
             (str(champion.version), champion_metrics) if champion and champion_metrics else None,
             quality,
             importance,
+            sample,
         )
 
         model_id = best_uri.removeprefix("models:/")

@@ -23,6 +23,7 @@ from sklearn.metrics import (
     f1_score,
     roc_auc_score,
 )
+from sklearn.model_selection import train_test_split
 
 from portable_mlops.errors import UserFacingError
 from portable_mlops.params import EvaluationParams, Metric
@@ -99,6 +100,19 @@ def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:
 
 #: The metric feature importance is measured with: threshold-free, so small holdouts still show a signal.
 IMPORTANCE_METRIC: Metric = "roc_auc"
+
+
+def diagnostic_sample(frame: pd.DataFrame, target: str, rows: int, seed: int = 0) -> pd.DataFrame:
+    """At most ``rows`` rows of ``frame``, stratified by ``target`` and seeded (all of it if smaller).
+
+    For the diagnostics whose cost grows with rows times features (permutation importance, quality
+    under shift, plots): beyond some thousands of rows they show the same picture.
+    """
+    if len(frame) <= rows:
+        return frame
+    counts = frame[target].value_counts()
+    stratify = frame[target] if counts.min() >= 2 else None
+    return train_test_split(frame, train_size=rows, stratify=stratify, random_state=seed)[0]
 
 
 def feature_importance(
@@ -183,12 +197,14 @@ def assess(
     y: pd.Series,
     importance: list[dict[str, Any]],
     params: EvaluationParams,
+    sample: tuple[pd.DataFrame, pd.Series] | None = None,
 ) -> dict[str, Any]:
     """Quality beyond the overall numbers: per slice, across
     the sensitive attribute's groups, under growing input shift, and the features that add nothing.
 
     ``frame`` is the whole holdout (slice and sensitive columns may be ones the model does not take);
-    ``X`` the model's inputs. ``failures`` lists what the gate must refuse the model for.
+    ``X`` the model's inputs. ``failures`` lists what the gate must refuse the model for. Quality under
+    shift is measured on ``sample`` (a :func:`diagnostic_sample` of ``X``, ``y``) when given.
     """
     from portable_mlops.quality import decay_columns, decay_curve, evaluate_fairness, evaluate_slices, non_beneficial
 
@@ -199,7 +215,10 @@ def assess(
     slices = evaluate_slices(frame, y_true, predicted, proba, classes, params.slices)
     fairness = evaluate_fairness(frame, y_true, predicted, classes, params.fairness)
     columns = decay_columns(X, params.decay, importance)
-    decay = decay_curve(lambda X_, y_: score(model, X_, y_, params.decay.metric), X, y, params.decay, columns)
+    X_shift, y_shift = sample if sample is not None else (X, y)
+    decay = decay_curve(
+        lambda X_, y_: score(model, X_, y_, params.decay.metric), X_shift, y_shift, params.decay, columns
+    )
     return {
         "slices": slices,
         "fairness": fairness,
@@ -280,11 +299,13 @@ def evaluation_report(
     champion: tuple[str, dict[str, float] | str] | None = None,
     quality: dict[str, Any] | None = None,
     importance: list[dict[str, Any]] | None = None,
+    sample: tuple[pd.DataFrame, pd.Series] | None = None,
 ) -> str:
     """The holdout report: metrics against the champion, candidates, feature importance, confusion
     matrix, ROC and PR curves; with ``quality`` (from :func:`assess`) also slices, inclusion, quality
     under shift, features that add nothing and performance. ``champion`` is its registry version
-    with its holdout metrics (or why it could not be scored); None when there is no champion yet."""
+    with its holdout metrics (or why it could not be scored); None when there is no champion yet.
+    The plots are drawn from ``sample`` (a :func:`diagnostic_sample`) when given."""
     comparison = comparison_rows(metrics, champion)
     if champion is None:
         against = "<p>No champion yet: this model is compared with nothing.</p>"
@@ -294,13 +315,15 @@ def evaluation_report(
     else:
         against = _figure_html("New model vs champion", _comparison_figure(comparison))
     importance = feature_importance(model, X, y) if importance is None else importance
-    figures = "".join(_figure_html(name, data) for name, data in _figures(model, X, y).items())
+    X_plot, y_plot = sample if sample is not None else (X, y)
+    figures = "".join(_figure_html(name, data) for name, data in _figures(model, X_plot, y_plot).items())
+    sampled = f" (from a stratified sample of {len(X_plot):,} of the {len(X):,} rows)" if len(X_plot) < len(X) else ""
     body = (
         f"<h3>Holdout metrics ({len(X)} rows): new model and champion</h3>{html_table(comparison)}{against}"
         f"<h3>Candidates (cross-validated on the training split)</h3>{html_table(candidates)}"
         f"{_quality_html(quality) if quality else ''}"
         f"<h3>Feature importance</h3>{_figure_html('Feature importance', _importance_figure(importance[:15]))}"
         f"{html_table(importance)}"
-        f"<h3>Plots</h3>{figures}"
+        f"<h3>Plots{sampled}</h3>{figures}"
     )
     return html_page("Model evaluation", body)

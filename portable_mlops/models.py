@@ -6,6 +6,8 @@ encoding live inside it, so a served model needs no extra code.
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,18 +77,22 @@ def preprocessor(frame: pd.DataFrame, scale: bool) -> ColumnTransformer:
     )
 
 
-def _estimator(family: Family, seed: int) -> Any:
+def _estimator(family: Family, seed: int, threads: int = 1) -> Any:
     if family == "logistic_regression":
         return LogisticRegression(max_iter=2000, random_state=seed)
     if family == "random_forest":
-        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
-    return XGBClassifier(tree_method="hist", n_jobs=1, random_state=seed, verbosity=0)
+        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=threads)
+    return XGBClassifier(tree_method="hist", n_jobs=threads, random_state=seed, verbosity=0)
 
 
-def build_candidate(family: Family, X: pd.DataFrame, seed: int) -> LabelEncodedClassifier:
-    """An untrained candidate of ``family`` that accepts the raw feature frame ``X``."""
+def build_candidate(family: Family, X: pd.DataFrame, seed: int, threads: int = 1) -> LabelEncodedClassifier:
+    """An untrained candidate of ``family`` that accepts the raw feature frame ``X``; tree models use
+    ``threads`` threads (results do not depend on it)."""
     pipeline = Pipeline(
-        [("preprocess", preprocessor(X, scale=family == "logistic_regression")), ("model", _estimator(family, seed))]
+        [
+            ("preprocess", preprocessor(X, scale=family == "logistic_regression")),
+            ("model", _estimator(family, seed, threads)),
+        ]
     )
     return LabelEncodedClassifier(pipeline)
 
@@ -128,11 +134,40 @@ class FitProgress:
         return value
 
 
+def estimator_threads(search: SearchParams) -> int:
+    """Threads per tree model: every usable core when the search fits one model at a time, else one
+    (``n_jobs`` parallel fits already use the cores)."""
+    if search.n_jobs != 1:
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def fit_once(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams) -> SearchResult:
+    """Fit the single configuration of ``spec`` on all of ``X``, without cross-validation.
+
+    For a search of one family with one configuration there is nothing to choose, so the k
+    cross-validation fits would only produce a score: ``cv_score`` is NaN and the holdout evaluation
+    is the model's measure.
+    """
+    params = {name: values[0] for name, values in spec.grid.items()}
+    candidate = build_candidate(spec.family, X, search.seed, estimator_threads(search))
+    candidate.set_params(**{f"estimator__model__{name}": value for name, value in params.items()})
+    logger.info("search %s: one configuration, fitted once without cross-validation", spec.family)
+    started = time.perf_counter()
+    candidate.fit(X, y)
+    return SearchResult(spec.family, candidate, params, float("nan"), time.perf_counter() - started)
+
+
 def search_family(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams) -> SearchResult:
-    """Grid-search one family with stratified, seeded cross-validation; refit the best on all of ``X``."""
+    """Grid-search one family with stratified, seeded cross-validation; refit the best on all of ``X``.
+
+    A search of this one family with one configuration is :func:`fit_once` (nothing to choose).
+    """
     grid = {f"estimator__model__{name}": values for name, values in spec.grid.items()}
+    if len(search.candidates) == 1 and len(ParameterGrid(grid or [{}])) == 1:
+        return fit_once(spec, X, y, search)
     cv = StratifiedKFold(n_splits=search.cv_folds, shuffle=True, random_state=search.seed)
-    candidate = build_candidate(spec.family, X, search.seed)
+    candidate = build_candidate(spec.family, X, search.seed, estimator_threads(search))
     fits = len(ParameterGrid(grid or [{}])) * search.cv_folds
     if search.n_jobs != 1:
         logger.info("search %s: %d fits on %s workers", spec.family, fits, search.n_jobs)

@@ -229,6 +229,15 @@ class EvaluationParams(_Params):
     fairness: FairnessParams = Field(default_factory=lambda: FairnessParams())
     decay: DecayParams = Field(default_factory=lambda: DecayParams())
     performance: PerformanceParams = Field(default_factory=lambda: PerformanceParams())
+    diagnostic_rows: int = Field(
+        20_000,
+        ge=100,
+        description=(
+            "Permutation importance, quality under shift, prediction timing and the plots use a stratified sample "
+            "of at most this many holdout rows (their cost grows with rows x features); the metrics, slices and "
+            "the gate use every holdout row."
+        ),
+    )
 
 
 class DriftParams(_Params):

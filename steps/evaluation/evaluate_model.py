@@ -10,7 +10,13 @@ from zenml.types import HTMLString
 
 from portable_mlops.champion import champion_holdout_metrics, champion_recorded_metrics
 from portable_mlops.data import features
-from portable_mlops.evaluation import assess, compute_metrics, evaluation_report, feature_importance
+from portable_mlops.evaluation import (
+    assess,
+    compute_metrics,
+    diagnostic_sample,
+    evaluation_report,
+    feature_importance,
+)
 from portable_mlops.forbidden import model_inputs
 from portable_mlops.models import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
@@ -57,12 +63,14 @@ def evaluate_model(
     """
     X, y = model_inputs(test, source)[0], test[source.target]
     metrics = compute_metrics(model, X, y)
-    importance = feature_importance(model, X, y, top=None)
-    quality = assess(model, test, X, y, importance, evaluation)
+    small = diagnostic_sample(test, source.target, evaluation.diagnostic_rows)
+    sample = model_inputs(small, source)[0], small[source.target]
+    importance = feature_importance(model, *sample, top=None)
+    quality = assess(model, test, X, y, importance, evaluation, sample)
     client, run_id, name = mlflow.MlflowClient(), source_run_id(model_uri), get_step_context().model.name
     recorded = client.get_run(run_id).data.metrics
     values = {k: recorded[k] for k in MEASURES if k in recorded}
-    values |= {"predict_ms_per_row": predict_ms_per_row(model, X), "model_size_mb": model_size_mb(model)}
+    values |= {"predict_ms_per_row": predict_ms_per_row(model, sample[0]), "model_size_mb": model_size_mb(model)}
     quality["performance"] = performance_summary(values, champion_recorded_metrics(name), evaluation.performance)
     for warning in quality_warnings(quality):
         logger.warning("%s", warning)
@@ -75,5 +83,5 @@ def evaluate_model(
     log_metadata(metadata=digest, infer_model=True)
     champion = champion_holdout_metrics(name, features(test, source.target), y)
     candidates_rows = candidates.to_dict(orient="records")
-    report = evaluation_report(model, X, y, metrics, candidates_rows, champion, quality, importance)
+    report = evaluation_report(model, X, y, metrics, candidates_rows, champion, quality, importance, sample)
     return metrics, HTMLString(report), quality

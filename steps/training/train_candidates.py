@@ -57,7 +57,7 @@ def train_candidates(
             run_id, uri = log_candidate(spec.family, result.estimator, result.params, scores, X)
             logger.info("%s: cv %s %.4f with %s", spec.family, search.metric, result.cv_score, result.params)
             rows.append({"family": spec.family, **scores, "params": str(result.params), "mlflow_run_id": run_id})
-            if result.cv_score > best_score:
+            if best is None or result.cv_score > best_score:  # one configuration alone has no CV score (NaN)
                 best, best_uri, best_run, best_score = result.estimator, uri, run_id, result.cv_score
     assert best is not None  # SearchParams guarantees at least one candidate
     check_not_used(best, source.forbidden_features)

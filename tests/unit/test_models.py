@@ -92,3 +92,15 @@ def test_non_finite_probabilities_are_refused_before_registration(cancer) -> Non
 
     with pytest.raises(NumericalInstabilityError):
         compute_metrics(Broken(), features(cancer, "diagnosis").head(10), cancer["diagnosis"].head(10))
+
+
+def test_one_configuration_alone_is_fitted_once_without_cross_validation(cancer) -> None:  # type: ignore[no-untyped-def]
+    X, y = cancer.drop(columns=["diagnosis"]), cancer["diagnosis"]
+    spec = CandidateSpec(family="xgboost", grid={"max_depth": [2], "n_estimators": [20]})
+    alone = search_family(spec, X, y, SearchParams(candidates=[spec], cv_folds=3))
+    assert np.isnan(alone.cv_score) and alone.params == {"max_depth": 2, "n_estimators": 20}
+    assert alone.estimator.estimator.named_steps["model"].get_params()["max_depth"] == 2
+    other = CandidateSpec(family="logistic_regression", grid={"C": [1.0]})
+    searched = search_family(spec, X, y, SearchParams(candidates=[spec, other], cv_folds=3))
+    assert 0.5 < searched.cv_score <= 1.0  # beside another family it is cross-validated, to be compared
+    np.testing.assert_array_equal(alone.estimator.predict(X), searched.estimator.predict(X))

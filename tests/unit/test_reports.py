@@ -126,3 +126,13 @@ def test_where_to_look_without_a_server_says_how_to_start_one() -> None:
     lines = where_to_look()
     assert any("ZenML dashboard: not running; start it with: make dashboard" in line for line in lines)
     assert any("make mlflow-ui" in line for line in lines)
+
+
+def test_diagnostic_sample_is_stratified_seeded_and_capped(cancer) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.evaluation import diagnostic_sample
+
+    small = diagnostic_sample(cancer, "diagnosis", 200)
+    assert len(small) == 200 and small.equals(diagnostic_sample(cancer, "diagnosis", 200))
+    share = cancer["diagnosis"].value_counts(normalize=True)
+    assert (small["diagnosis"].value_counts(normalize=True) - share).abs().max() < 0.01
+    assert diagnostic_sample(cancer, "diagnosis", 10_000) is cancer
