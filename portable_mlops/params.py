@@ -230,7 +230,7 @@ class EvaluationParams(_Params):
     decay: DecayParams = Field(default_factory=lambda: DecayParams())
     performance: PerformanceParams = Field(default_factory=lambda: PerformanceParams())
     diagnostic_rows: int = Field(
-        20_000,
+        10_000,
         ge=100,
         description=(
             "Permutation importance, quality under shift, prediction timing and the plots use a stratified sample "

@@ -6,11 +6,12 @@ import pandas as pd
 from zenml import step
 
 from portable_mlops.data import split_frame
+from portable_mlops.materializers import HashedPandasMaterializer
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, SplitParams
 
 
-@step
+@step(output_materializers=HashedPandasMaterializer)
 def split_data(
     frame: pd.DataFrame, source: DataSource, split: SplitParams
 ) -> tuple[Annotated[pd.DataFrame, Artifacts.TRAIN_SET], Annotated[pd.DataFrame, Artifacts.TEST_SET]]:

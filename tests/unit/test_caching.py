@@ -49,3 +49,21 @@ def test_the_same_model_is_registered_once(tmp_path: Path) -> None:
         assert len(registry.mlflow_client.search_model_versions("name = 'm'")) == 2
     finally:
         mlflow.set_tracking_uri(None)
+
+
+def test_frames_are_stored_as_snappy_parquet_and_read_back_equal() -> None:
+    import uuid
+
+    import pyarrow.parquet as pq
+    from zenml.client import Client
+
+    frame = mixed_frame(30)
+    uri = f"{Client().active_stack.artifact_store.path}/test-frames-{uuid.uuid4().hex}"
+    Client().active_stack.artifact_store.makedirs(uri)
+    materializer = HashedPandasMaterializer(uri=uri)
+    materializer.save(frame)
+    assert pq.ParquetFile(materializer.parquet_path).metadata.row_group(0).column(0).compression == "SNAPPY"
+    pd.testing.assert_frame_equal(materializer.load(pd.DataFrame), frame)
+    materializer.save(frame["age"])
+    pd.testing.assert_series_equal(materializer.load(pd.Series), frame["age"], check_names=False)
+    Client().active_stack.artifact_store.rmtree(uri)

@@ -104,3 +104,14 @@ def test_one_configuration_alone_is_fitted_once_without_cross_validation(cancer)
     searched = search_family(spec, X, y, SearchParams(candidates=[spec, other], cv_folds=3))
     assert 0.5 < searched.cv_score <= 1.0  # beside another family it is cross-validated, to be compared
     np.testing.assert_array_equal(alone.estimator.predict(X), searched.estimator.predict(X))
+
+
+@pytest.mark.parametrize("metric", ["roc_auc", "accuracy", "balanced_accuracy", "f1_macro"])
+def test_score_equals_the_metric_of_compute_metrics(cancer, metric) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.evaluation import score
+
+    X, y = cancer.drop(columns=["diagnosis"]), cancer["diagnosis"]
+    model = build_candidate("logistic_regression", X, 0).fit(X.iloc[::2], y.iloc[::2])
+    assert (
+        score(model, X.iloc[1::2], y.iloc[1::2], metric) == compute_metrics(model, X.iloc[1::2], y.iloc[1::2])[metric]
+    )
