@@ -17,9 +17,9 @@ STEPS = 8
 MODEL = "bench_model"
 
 
-def pipeline(space: Workspace, config: Path, fresh: bool) -> Any:
+def pipeline(space: Workspace, config: Path, fresh: bool, model: str = MODEL) -> Any:
     """One training run through run.py, as a user starts it; fresh = every step executes (--no-cache)."""
-    args = ["--pipeline", "training", "--config", str(config), "--model-name", MODEL]
+    args = ["--pipeline", "training", "--config", str(config), "--model-name", model]
     return check(space.run(*args, *(["--no-cache"] if fresh else [])), "the training pipeline")
 
 
@@ -100,7 +100,7 @@ def scale(space: Workspace, sizes: list[int], repeats: int) -> dict[str, Any]:
                 ),
                 "raw XGBoost",
             )
-            run = pipeline(space, config, fresh=True)
+            run = pipeline(space, config, fresh=True, model=f"bench_scale_{rows}")
             raw_wall.append(raw.seconds)
             raw_peak.append(raw.peak_mib)
             fits.append(json.loads(raw.stdout.strip().splitlines()[-1])["fit_seconds"])

@@ -41,7 +41,7 @@ def test_profiling_equals_whylogs_and_is_faster_than_released(results: dict) -> 
 def test_cached_rerun_reuses_the_expensive_steps(results: dict) -> None:
     data = results["training"]
     steps = data["cached_run_steps"]
-    assert {steps[s] for s in ("profile_data", "split_data", "train_candidates", "evaluate_model")} == {"cached"}
+    assert {steps[s] for s in ("profile_data", "split_data", "train_candidates", "evaluate_model")} == {"cached"}, steps
     assert steps["load_data"] == "completed"  # the source is always read again
     for key in ("training_overhead_ratio", "cached_rerun_ratio", "per_step_overhead_s"):
         assert data[key]["median"] == data[key]["runs"][0]

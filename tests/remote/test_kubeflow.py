@@ -116,3 +116,11 @@ def test_stack_file_needs_its_secrets(remote: Remote) -> None:
         "try:\n    check_secrets(Client(), data)\nexcept StackSetupError as e:\n    print(e)\n"
     )
     assert "needs ZenML secret 'pmlops-absent' with password; create it: zenml secret create pmlops-absent" in out
+
+
+def test_compile_benchmark_times_a_pipeline(executed: str, remote: Remote) -> None:
+    """benchmarks/compile.py at one repeat (make bench measures; this keeps its code from rotting)."""
+    from benchmarks.compile import compile_times
+
+    times = compile_times(remote, ["deployment"], 1)
+    assert times["deployment"]["runs"][0] > 0 and times["deployment"]["median"] == times["deployment"]["runs"][0]
