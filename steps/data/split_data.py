@@ -10,12 +10,15 @@ from portable_mlops.materializers import HashedPandasMaterializer
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, SplitParams
 
+#: A mapping in output order, not one class: ZenML 0.98 spreads a single class over a set of the output
+#: names, whose order (hence the cache key) changes with each process's hash seed.
+MATERIALIZERS: dict[str, type[HashedPandasMaterializer]] = {
+    Artifacts.TRAIN_SET: HashedPandasMaterializer,
+    Artifacts.TEST_SET: HashedPandasMaterializer,
+}
 
-# A mapping in output order, not one class: ZenML 0.98 spreads a single class over a set of the output
-# names, whose order (hence the cache key) changes with each process's hash seed.
-@step(
-    output_materializers={Artifacts.TRAIN_SET: HashedPandasMaterializer, Artifacts.TEST_SET: HashedPandasMaterializer}
-)
+
+@step(output_materializers=MATERIALIZERS)
 def split_data(
     frame: pd.DataFrame, source: DataSource, split: SplitParams
 ) -> tuple[Annotated[pd.DataFrame, Artifacts.TRAIN_SET], Annotated[pd.DataFrame, Artifacts.TEST_SET]]:
