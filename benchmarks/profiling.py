@@ -31,7 +31,7 @@ def quantile_rank_error(view: Any, frame: pd.DataFrame) -> float:
             estimate = summary[f"distribution/{key}"]
             rank = np.searchsorted(values, estimate, side="right") / len(values)
             worst = max(worst, abs(rank - q))
-    return worst
+    return float(worst)
 
 
 def run(rows: int, repeats: int, columns: int = 30, original_rows: int = 100_000) -> dict[str, Any]:

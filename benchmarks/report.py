@@ -99,6 +99,15 @@ def render(document: dict[str, Any]) -> str:
             if section == "training" and "cached_run_steps" in data:
                 steps = ", ".join(f"{k}: {v}" for k, v in data["cached_run_steps"].items())
                 out += ["", f"Steps of the last cached re-run: {steps}."]
+            for name, parts in data.get("where_the_time_goes", {}).items() if section == "training" else ():
+                steps = ", ".join(f"{k} {v:.2f}" for k, v in parts["steps_s"].items())
+                out += [
+                    "",
+                    f"Where the last {name.replace('_', ' ')}'s {parts['process_s']:.1f} s went: "
+                    f"{parts['outside_the_run_s']:.1f} s outside ZenML's run (interpreter, imports, client and "
+                    f"store, snapshot, summary), {parts['orchestration_between_steps_s']:.1f} s of orchestration "
+                    f"between steps, {parts['in_steps_s']:.1f} s in the steps ({steps}).",
+                ]
             if section == "profiling":
                 out += [
                     "",

@@ -135,9 +135,12 @@ def main(only: tuple[str, ...], quick: bool, repeats: int | None, out: Path, doc
         "sizes": sizes(quick),
         "results": results,
     }
-    if only and out.exists():  # a partial run keeps the other sections' last figures
+    if only and out.exists():  # a partial run keeps the other sections' last figures, and says so
         previous = json.loads(out.read_text())
-        document["results"] = {**previous.get("results", {}), **results}
+        timings = {**previous["results"].get("seconds_per_section", {}), **results["seconds_per_section"]}
+        document["results"] = {**previous.get("results", {}), **results, "seconds_per_section": timings}
+        document["command"] = f"{previous['command']} ({previous['started']}), then {document['command']}"
+        document["started"] = previous["started"]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")
     doc.parent.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,9 @@ def overhead(
     for _ in range(repeats):
         plain.append(baseline(space, config).seconds)
         fresh.append(pipeline(space, config, fresh=True).seconds)
+        fresh_run = newest_run(space)
         cached.append(pipeline(space, config, fresh=False).seconds)
+    cached_run = newest_run(space)
     per_step = [(f - p) / STEPS for f, p in zip(fresh, plain, strict=True)]
     return {
         "steps": STEPS,
@@ -57,18 +59,42 @@ def overhead(
         "cached_rerun_ratio": ratio(cached, fresh),
         "per_step_overhead_s": spread(per_step),
         "cached_per_step_s": spread([c / STEPS for c in cached]),
-        "cached_run_steps": step_statuses(space),
+        "cached_run_steps": {name: status for name, (status, _) in cached_run["steps"].items()},
+        "where_the_time_goes": {
+            "fresh_run": breakdown(fresh[-1], fresh_run),
+            "cached_run": breakdown(cached[-1], cached_run),
+        },
     }
+
+
+def newest_run(space: Workspace) -> dict[str, Any]:
+    """The newest training run as ZenML recorded it: its duration, each step's status and duration."""
+    code = (
+        "import json; from zenml.client import Client; "
+        "run = Client().list_pipeline_runs(pipeline='training', sort_by='desc:created', size=1).items[0]; "
+        "span = lambda r: (r.end_time - r.start_time).total_seconds() if r.end_time and r.start_time else 0.0; "
+        "print(json.dumps({'run_s': span(run), 'steps': {n: [s.status.value, span(s)] for n, s in run.steps.items()}}))"
+    )
+    out = check(space.python("-c", code), "reading the run's steps").stdout.strip().splitlines()[-1]
+    return dict(json.loads(out))
 
 
 def step_statuses(space: Workspace) -> dict[str, str]:
     """Each step's status in the newest training run (``cached`` or ``completed``)."""
-    code = (
-        "import json; from zenml.client import Client; "
-        "run = Client().list_pipeline_runs(pipeline='training', sort_by='desc:created', size=1).items[0]; "
-        "print(json.dumps({name: step.status.value for name, step in run.steps.items()}))"
-    )
-    return dict(json.loads(check(space.python("-c", code), "reading the run's steps").stdout.strip().splitlines()[-1]))
+    return {name: status for name, (status, _) in newest_run(space)["steps"].items()}
+
+
+def breakdown(process_s: float, run: dict[str, Any]) -> dict[str, Any]:
+    """Where a run's wall time went: outside ZenML's run (interpreter, imports, client and store,
+    compiling the snapshot, the summary), inside it between steps (orchestration), and in the steps."""
+    steps_s = sum(seconds for _, seconds in run["steps"].values())
+    return {
+        "process_s": round(process_s, 2),
+        "outside_the_run_s": round(process_s - run["run_s"], 2),
+        "orchestration_between_steps_s": round(run["run_s"] - steps_s, 2),
+        "in_steps_s": round(steps_s, 2),
+        "steps_s": {name: round(seconds, 2) for name, (_, seconds) in run["steps"].items()},
+    }
 
 
 def scale_config(space: Workspace, data: Path) -> Path:

@@ -43,6 +43,9 @@ def test_cached_rerun_reuses_the_expensive_steps(results: dict) -> None:
     steps = data["cached_run_steps"]
     assert {steps[s] for s in ("profile_data", "split_data", "train_candidates", "evaluate_model")} == {"cached"}, steps
     assert steps["load_data"] == "completed"  # the source is always read again
+    for run in ("fresh_run", "cached_run"):
+        parts = data["where_the_time_goes"][run]
+        assert set(parts["steps_s"]) == set(steps) and parts["in_steps_s"] > 0 and parts["outside_the_run_s"] > 0
     for key in ("training_overhead_ratio", "cached_rerun_ratio", "per_step_overhead_s"):
         assert data[key]["median"] == data[key]["runs"][0]
 
