@@ -111,21 +111,22 @@ def scale_config(space: Workspace, data: Path) -> Path:
 SCALE_GRID: dict[str, list[Any]] = {"max_depth": [6], "n_estimators": [100], "learning_rate": [0.3]}
 
 
+def raw_xgboost(space: Workspace, data: Path) -> Any:
+    """``benchmarks/raw_xgboost.py`` on ``data`` with the scale grid's one configuration, measured."""
+    params = json.dumps({k: v[0] for k, v in SCALE_GRID.items()})
+    args = ["-m", "benchmarks.raw_xgboost", "--data", str(data), "--target", synth.TARGET, "--params", params]
+    return check(space.python(*args), "raw XGBoost")
+
+
 def scale(space: Workspace, sizes: list[int], repeats: int) -> dict[str, Any]:
     """Wall time and peak memory of the training pipeline on synthetic data, each / raw XGBoost's."""
     out: dict[str, Any] = {}
-    params = json.dumps({k: v[0] for k, v in SCALE_GRID.items()})
     for rows in sizes:
         data = synth.write(rows, space.root / f"synthetic-{rows}.parquet")
         config = scale_config(space, data)
         wall, peak, raw_wall, raw_peak, fits = [], [], [], [], []
         for _ in range(repeats):
-            raw = check(
-                space.python(
-                    "-m", "benchmarks.raw_xgboost", "--data", str(data), "--target", synth.TARGET, "--params", params
-                ),
-                "raw XGBoost",
-            )
+            raw = raw_xgboost(space, data)
             run = pipeline(space, config, fresh=True, model=f"bench_scale_{rows}")
             raw_wall.append(raw.seconds)
             raw_peak.append(raw.peak_mib)

@@ -61,7 +61,7 @@ def plan_rollout(
         if challenger is None or challenger == champion:
             raise RolloutError(
                 "no challenger to canary: train a model the gate keeps as 'challenger' "
-                "(python run.py --pipeline training), then run the canary"
+                "(python run.py --pipeline training; add --no-cache to retrain on unchanged data), then run the canary"
             )
         return Served(main=champion, canary=challenger, canary_traffic=canary_traffic)
     if action == "promote":

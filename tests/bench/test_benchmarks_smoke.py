@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from benchmarks import profiling, serving, training
+from benchmarks import profiling, serving, synth, training
 from benchmarks.report import GOALS, render
 from benchmarks.workspace import workspace
 
@@ -21,12 +22,16 @@ pytestmark = pytest.mark.bench
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, object]:
-    """Every section but compile (tests/remote/test_kubeflow.py runs that one) at the quick sizes."""
+    """Profiling, training and serving at tiny sizes; of scale, the parts that are not a training run
+    (the training pipeline runs above); compile runs in tests/remote/test_kubeflow.py."""
     out: dict[str, object] = {"profiling": profiling.run(20_000, 1, columns=5, original_rows=5_000)}
     with workspace() as space:
         out["training"] = training.overhead(space, 1, warm_up=False)
         out["serving"] = serving.run(space, 1, requests=30, batches=2, clients=2)
-        out["scale"] = training.scale(space, [3_000], 1)
+        data = synth.write(3_000, space.root / "synthetic.parquet")
+        raw = training.raw_xgboost(space, data)
+        out["scale"] = {"raw": json.loads(raw.stdout.strip().splitlines()[-1]), "peak_mib": raw.peak_mib}
+        out["scale_config"] = yaml.safe_load(training.scale_config(space, data).read_text())
     return out
 
 
@@ -58,11 +63,16 @@ def test_serving_answers_every_request(results: dict) -> None:
         assert data[key]["median"] > 0
 
 
-def test_scale_measures_pipeline_and_raw_xgboost(results: dict) -> None:
-    data = results["scale"]["3000"]
-    assert data["rows"] == 3000
-    assert data["pipeline_peak_mib"]["median"] > 50 and data["raw_xgboost_peak_mib"]["median"] > 50
-    assert data["wall_ratio"]["median"] > 0
+def test_scale_runs_raw_xgboost_and_writes_a_valid_one_configuration_config(results: dict) -> None:
+    from portable_mlops.params import DataSource, SearchParams
+
+    assert results["scale"]["raw"]["rows"] == 3_000 and results["scale"]["raw"]["fit_seconds"] > 0
+    assert results["scale"]["peak_mib"] > 50
+    parameters = results["scale_config"]["parameters"]
+    search = SearchParams(**parameters["search"])
+    assert [c.family for c in search.candidates] == ["xgboost"]
+    assert all(len(values) == 1 for values in search.candidates[0].grid.values())
+    assert DataSource(**parameters["source"]).target == synth.TARGET
 
 
 def test_report_names_every_goal(results: dict, tmp_path: Path) -> None:
@@ -74,7 +84,9 @@ def test_report_names_every_goal(results: dict, tmp_path: Path) -> None:
         "sizes": {},
         "results": results,
     }
-    text = render(json.loads(json.dumps(document)))
+    text = render(
+        json.loads(json.dumps({**document, "results": {k: results[k] for k in ("profiling", "training", "serving")}}))
+    )
     for goal in GOALS:
         assert goal[-1] in text
     assert "## serving" in text and "## training" in text

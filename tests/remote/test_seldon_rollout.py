@@ -5,7 +5,7 @@ rollback and delete, each checked in the double's record of requests and in the 
 The runs use stacks/kubeflow.yaml's components (S3 artifact store, MLflow server, pmlops_seldon
 deployer) with the local orchestrator: the orchestrator is proven by tests/remote/test_kubeflow.py,
 this module proves the serving path. The champion comes from the Kubeflow run of that module's
-``executed`` fixture; a second training run here makes the challenger.
+``executed`` fixture; a second training run here (``--no-cache``: it retrains) makes the challenger.
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFact
         deploy("update", replicas=2)
         deploy("promote-without-canary", rollout="promote")
         result.marks["training"] = len(double.requests)
-        train = subprocess.run(
-            [sys.executable, "run.py", "--pipeline", "training"],
+        train = subprocess.run(  # --no-cache: a cached re-run would reuse the champion, not train a challenger
+            [sys.executable, "run.py", "--pipeline", "training", "--no-cache"],
             cwd=ROOT,
             env=env,
             capture_output=True,
