@@ -25,6 +25,7 @@ import pytest
 from tests.browser.chromium import BINARY, Chromium
 from tests.conftest import ROOT
 from tests.remote.services import free_port, isolated_env, wait_for
+from tests.security.test_loopback import listening
 
 #: Where the screenshots are kept (git-ignored); each test prints the paths it wrote.
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -80,7 +81,8 @@ def workdir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def dashboard(workdir: Path) -> Iterator[Dashboard]:
-    """``python -m portable_mlops.dashboard start --port <free>`` in a fresh ZenML config."""
+    """``python -m portable_mlops.dashboard start --port <free>`` in a fresh ZenML config; after the
+    session ``... dashboard stop`` must leave nothing listening on the port."""
     if not BINARY.exists():
         pytest.skip(f"{BINARY} is absent: install Debian's chromium (apt-get install -y chromium); .ci/run does")
     root = workdir
@@ -96,7 +98,9 @@ def dashboard(workdir: Path) -> Iterator[Dashboard]:
     finally:
         board.command("-m", "portable_mlops.deployment", timeout=300)  # the endpoint of the deployment run
         board.command("-m", "portable_mlops.dashboard", "stop", timeout=300)
+        still = listening(port)
         _kill_daemon(board.config)
+        assert not still, f"the dashboard still listens on {still} after `dashboard stop`"
 
 
 FIND_DRIFT_REPORT = """

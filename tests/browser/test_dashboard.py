@@ -122,3 +122,14 @@ def test_mlflow_api_has_the_tracked_runs_and_the_registered_champion(dashboard, 
     assert str(champion.version) == "1" and champion.tags["zenml_run_name"] == runs.names["training"]
     holdout = client.get_run(champion.run_id).data.metrics
     assert holdout["holdout_roc_auc"] > 0.95
+
+
+@pytest.mark.security
+def test_dashboard_listens_on_loopback_only(dashboard) -> None:  # type: ignore[no-untyped-def]
+    """The server `make dashboard` starts binds 127.0.0.1 only (its stop is checked when the session ends)."""
+    from urllib.parse import urlsplit
+
+    from tests.security.test_loopback import LOOPBACK, wait_listening
+
+    addresses = wait_listening(int(urlsplit(dashboard.url).port or 0))
+    assert addresses and addresses <= LOOPBACK, addresses

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -68,29 +67,9 @@ def test_no_tracked_file_binds_all_interfaces() -> None:
     assert not hits, f"binding to all interfaces in: {hits}"
 
 
-@pytest.fixture
-def own_zenml_config(tmp_path: Path) -> dict[str, str]:
-    """An environment with a ZenML config of its own (the local server is per config)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_"))}
-    return {**env, "ZENML_CONFIG_PATH": str(tmp_path / "zenml"), "ZENML_ANALYTICS_OPT_IN": "false"}
-
-
-def test_dashboard_listens_on_loopback_only(own_zenml_config: dict[str, str]) -> None:
-    from tests.remote.services import free_port
-
-    port = free_port()
-    command = [sys.executable, "-m", "portable_mlops.dashboard"]
-    started = subprocess.run(
-        [*command, "start", "--port", str(port)], cwd=ROOT, env=own_zenml_config, capture_output=True, text=True
-    )
-    try:
-        assert started.returncode == 0, started.stderr[-2000:]
-        assert f"http://127.0.0.1:{port}" in started.stdout
-        addresses = wait_listening(port)
-        assert addresses and addresses <= LOOPBACK, addresses
-    finally:
-        subprocess.run([*command, "stop"], cwd=ROOT, env=own_zenml_config, capture_output=True, timeout=120)
-    assert not listening(port)
+# The dashboard's loopback bind is checked on the server the browser tests start
+# (tests/browser/test_dashboard.py::test_dashboard_listens_on_loopback_only): a second ZenML server
+# here cost half a minute of suite time.
 
 
 def test_mlflow_ui_listens_on_loopback_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
