@@ -33,11 +33,9 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
     from portable_mlops.config import load_config
     from portable_mlops.data import features, load_source, split_frame
     from portable_mlops.evaluation import (
-        assess,
         compute_metrics,
-        diagnostic_sample,
+        evaluate_holdout,
         evaluation_report,
-        feature_importance,
         score,
     )
     from portable_mlops.forbidden import check_not_used, model_inputs
@@ -84,12 +82,9 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
         assert best is not None
         check_not_used(best, source.forbidden_features)
 
-        X_test, y_test = model_inputs(test, source)[0], test[source.target]
-        metrics = compute_metrics(best, X_test, y_test)
-        small = diagnostic_sample(test, source.target, evaluation.diagnostic_rows)
-        sample = model_inputs(small, source)[0], small[source.target]
-        importance = feature_importance(best, *sample, top=None)
-        quality = assess(best, test, X_test, y_test, importance, evaluation, sample)
+        held = evaluate_holdout(best, test, source, evaluation)
+        X_test, y_test, metrics, sample = held.X, held.y, held.metrics, held.sample
+        importance, quality = held.importance, held.quality
         mlflow.log_metrics({f"holdout_{k}": v for k, v in metrics.items()})
         mlflow.log_metric("predict_ms_per_row", predict_ms_per_row(best, sample[0]))
 

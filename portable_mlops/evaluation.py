@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -26,7 +27,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import train_test_split
 
 from portable_mlops.errors import UserFacingError
-from portable_mlops.params import EvaluationParams, Metric
+from portable_mlops.params import DataSource, EvaluationParams, Metric
 from portable_mlops.reports import html_page, html_table
 
 
@@ -344,3 +345,28 @@ def evaluation_report(
         f"<h3>Plots{sampled}</h3>{figures}"
     )
     return html_page("Model evaluation", body)
+
+
+@dataclass
+class HoldoutEvaluation:
+    """A model's evaluation on the holdout: its inputs, metrics, the diagnostic sample, permutation
+    importance and the quality checks of :func:`assess`."""
+
+    X: pd.DataFrame
+    y: pd.Series
+    metrics: dict[str, float]
+    sample: tuple[pd.DataFrame, pd.Series]
+    importance: list[dict[str, Any]]
+    quality: dict[str, Any]
+
+
+def evaluate_holdout(model: Any, test: pd.DataFrame, source: DataSource, params: EvaluationParams) -> HoldoutEvaluation:
+    """Metrics and quality checks on every holdout row; importance and shift on a :func:`diagnostic_sample`."""
+    from portable_mlops.forbidden import model_inputs
+
+    X, y = model_inputs(test, source)[0], test[source.target]
+    small = diagnostic_sample(test, source.target, params.diagnostic_rows)
+    sample = model_inputs(small, source)[0], small[source.target]
+    importance = feature_importance(model, *sample, top=None)
+    quality = assess(model, test, X, y, importance, params, sample)
+    return HoldoutEvaluation(X, y, compute_metrics(model, X, y), sample, importance, quality)

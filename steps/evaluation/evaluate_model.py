@@ -10,14 +10,7 @@ from zenml.types import HTMLString
 
 from portable_mlops.champion import champion_holdout_metrics, champion_recorded_metrics
 from portable_mlops.data import features
-from portable_mlops.evaluation import (
-    assess,
-    compute_metrics,
-    diagnostic_sample,
-    evaluation_report,
-    feature_importance,
-)
-from portable_mlops.forbidden import model_inputs
+from portable_mlops.evaluation import evaluate_holdout, evaluation_report
 from portable_mlops.models import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, EvaluationParams
@@ -61,12 +54,15 @@ def evaluate_model(
     Returns:
         The holdout metrics, an HTML report that renders offline, and the quality checks.
     """
-    X, y = model_inputs(test, source)[0], test[source.target]
-    metrics = compute_metrics(model, X, y)
-    small = diagnostic_sample(test, source.target, evaluation.diagnostic_rows)
-    sample = model_inputs(small, source)[0], small[source.target]
-    importance = feature_importance(model, *sample, top=None)
-    quality = assess(model, test, X, y, importance, evaluation, sample)
+    held = evaluate_holdout(model, test, source, evaluation)
+    X, y, metrics, sample, importance, quality = (
+        held.X,
+        held.y,
+        held.metrics,
+        held.sample,
+        held.importance,
+        held.quality,
+    )
     client, run_id, name = mlflow.MlflowClient(), source_run_id(model_uri), get_step_context().model.name
     recorded = client.get_run(run_id).data.metrics
     values = {k: recorded[k] for k in MEASURES if k in recorded}
