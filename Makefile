@@ -56,16 +56,16 @@ clean: ## Remove the virtual environment and caches (not your ZenML or MLflow st
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 stop: install ## Stop and delete every model endpoint the project started (local stack)
-	$(BIN)/python -m portable_mlops.deployment
+	$(BIN)/python -m portable_mlops.cli.endpoints
 
 dashboard: install ## Start the ZenML dashboard on 127.0.0.1 (DASHBOARD_PORT=<port>; default 8237 or a free one)
-	$(BIN)/python -m portable_mlops.dashboard start
+	$(BIN)/python -m portable_mlops.cli.dashboard start
 
 dashboard-stop: install ## Stop the ZenML dashboard started by make dashboard
-	$(BIN)/python -m portable_mlops.dashboard stop
+	$(BIN)/python -m portable_mlops.cli.dashboard stop
 
 mlflow-ui: install ## Serve the MLflow UI on the local tracking store (MLFLOW_UI_PORT=<port>; Ctrl+C stops it)
-	$(BIN)/python -m portable_mlops.dashboard mlflow
+	$(BIN)/python -m portable_mlops.cli.dashboard mlflow
 
 image: ## Build and push the step image for Kubeflow/Vertex (IMAGE=<registry>/portable-mlops:0.1.0)
 	$(CONTAINER) build -t $(IMAGE) .

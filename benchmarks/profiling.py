@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import ratio, spread, timed
-from portable_mlops import profiling
+from portable_mlops.data import profiling
 
 
 def numeric_frame(rows: int, columns: int = 30, seed: int = 0) -> pd.DataFrame:

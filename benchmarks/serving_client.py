@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 import portable_mlops.compat  # noqa: F401
-from portable_mlops.data import load_builtin
-from portable_mlops.serving import payload
+from portable_mlops.data.loading import load_builtin
+from portable_mlops.serving.client import payload
 
 
 class Connection:

@@ -43,7 +43,7 @@ def workspace(stack: str = "local") -> Iterator[Workspace]:
     try:
         space = Workspace(root, env)
         code = (
-            "from zenml.client import Client; from portable_mlops.stacks import ensure_stack; "
+            "from zenml.client import Client; from portable_mlops.cli.stack_setup import ensure_stack; "
             f"print(Client().get_stack(ensure_stack({stack!r}, activate=False)).id)"
         )
         stack_id = check(space.python("-c", code), f"importing stacks/{stack}.yaml").stdout.strip().splitlines()[-1]
@@ -51,7 +51,7 @@ def workspace(stack: str = "local") -> Iterator[Workspace]:
         env["ZENML_ACTIVE_STACK_ID"] = stack_id
         yield space
     finally:
-        check(space.python("-m", "portable_mlops.deployment"), "stopping the benchmark's endpoints")
+        check(space.python("-m", "portable_mlops.cli.endpoints"), "stopping the benchmark's endpoints")
         if saved is not None:
             config.write_bytes(saved)
         shutil.rmtree(root, ignore_errors=True)

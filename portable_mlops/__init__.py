@@ -1,5 +1,8 @@
-"""Plain-Python logic behind the portable-mlops steps.
+"""portable-mlops: the plain-Python logic behind the ZenML steps, grouped by concern.
 
-Nothing in this package needs an orchestrator: the ZenML steps in ``steps/`` call these functions, and
-the unit tests call them directly.
+The subpackages follow the loop: ``data`` -> ``modeling`` -> ``evaluation`` -> ``lifecycle`` ->
+``serving`` -> ``monitoring``, with ``cli`` (the command-line side) on top. Only the shared
+vocabulary lives here: ``params`` (parameter models), ``names`` (artifact and pipeline names),
+``errors`` (one-line errors), ``compat`` (shims for the pinned dependencies) and ``pages`` (the HTML
+page and table every offline report uses). ``.importlinter`` holds the layer rules.
 """

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from portable_mlops.data import load_builtin
+from portable_mlops.data.loading import load_builtin
 
 TARGET = "diagnosis"
 

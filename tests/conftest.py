@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import portable_mlops.compat  # noqa: E402, F401
-from portable_mlops.data import load_builtin  # noqa: E402
+from portable_mlops.data.loading import load_builtin  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

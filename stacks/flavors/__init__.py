@@ -1,4 +1,4 @@
-"""Stack component flavors of our own. ``portable_mlops.stacks.ensure_stack`` registers each listed here.
+"""Stack component flavors of our own. ``portable_mlops.cli.stack_setup.ensure_stack`` registers each listed here.
 
 By hand: ``zenml data-validator flavor register stacks.flavors.whylogs_drift.WhylogsDriftDataValidatorFlavor``.
 """

@@ -11,7 +11,7 @@ Each fix is a small override with a name (the list is in ``portable_mlops/seldon
   and counts the service being deleted (its record still exists): the secret is never removed
   (:meth:`PortableSeldonDeployer.perform_delete_model`).
 
-The deployer builds :class:`portable_mlops.seldon.PortableSeldonService` services (one
+The deployer builds :class:`portable_mlops.serving.seldon.PortableSeldonService` services (one
 SeldonDeployment per model, traffic-split predictors) through :class:`PortableSeldonClient`.
 
 By hand: ``zenml model-deployer flavor register stacks.flavors.seldon.PortableSeldonDeployerFlavor``.
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from zenml.services.service import BaseService, ServiceConfig
     from zenml.stack import StackValidator
 
-    from portable_mlops.seldon import PortableSeldonClient
+    from portable_mlops.serving.seldon import PortableSeldonClient
 
 FLAVOR_NAME = "pmlops_seldon"
 
@@ -64,7 +64,7 @@ class PortableSeldonDeployer(SeldonModelDeployer):
         """ZenML's client construction (kube context or connector), with :class:`PortableSeldonClient`."""
         from kubernetes import client as k8s_client
 
-        from portable_mlops.seldon import PortableSeldonClient
+        from portable_mlops.serving.seldon import PortableSeldonClient
 
         if isinstance(self._client, PortableSeldonClient) and not self.connector_has_expired():
             return self._client
@@ -109,7 +109,7 @@ class PortableSeldonDeployer(SeldonModelDeployer):
 
     def perform_deploy_model(self, id: UUID, config: ServiceConfig, timeout: int = 300) -> BaseService:
         """ZenML's deploy (secret, then start and wait), with this project's service class."""
-        from portable_mlops.seldon import PortableSeldonConfig, PortableSeldonService
+        from portable_mlops.serving.seldon import PortableSeldonConfig, PortableSeldonService
 
         config = cast(PortableSeldonConfig, config)
         # always (re)written: the secret follows the artifact store's current credentials
@@ -120,7 +120,7 @@ class PortableSeldonDeployer(SeldonModelDeployer):
 
     def perform_delete_model(self, service: BaseService, timeout: int = 300, force: bool = False) -> None:
         """F7: delete the SeldonDeployment, then its secret unless another service still uses it."""
-        from portable_mlops.seldon import PortableSeldonService
+        from portable_mlops.serving.seldon import PortableSeldonService
 
         service = cast(PortableSeldonService, service)
         service.stop(timeout=timeout, force=force)

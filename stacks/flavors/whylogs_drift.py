@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from whylogs.core import DatasetProfileView
 
-    from portable_mlops.drift import DriftReport
+    from portable_mlops.data.validation import RuleResult
+    from portable_mlops.monitoring.drift import DriftReport
     from portable_mlops.params import DriftParams, ValidationParams
-    from portable_mlops.validation import RuleResult
 
 FLAVOR_NAME = "whylogs_drift"
 
@@ -52,7 +52,7 @@ class WhylogsDriftDataValidator(BaseDataValidator):
         **kwargs: Any,
     ) -> DatasetProfileView:
         """Profile ``dataset`` with whylogs, stamped with a timezone-aware time (now, UTC, by default)."""
-        from portable_mlops.profiling import profile_frame
+        from portable_mlops.data.profiling import profile_frame
 
         return profile_frame(dataset, dataset_timestamp)
 
@@ -71,8 +71,8 @@ class WhylogsDriftDataValidator(BaseDataValidator):
 
         ``target`` names the label column (required); ``params`` holds the tolerances.
         """
+        from portable_mlops.data.validation import check_profile
         from portable_mlops.params import ValidationParams
-        from portable_mlops.validation import check_profile
 
         if target is None:
             raise ValueError("data_validation needs target=<label column>")
@@ -88,7 +88,7 @@ class WhylogsDriftDataValidator(BaseDataValidator):
         exclude: list[str] | None = None,
     ) -> DriftReport:
         """Per-column drift of ``dataset`` against ``comparison_dataset`` and the batch verdict."""
-        from portable_mlops.drift import detect_drift
+        from portable_mlops.monitoring.drift import detect_drift
 
         return detect_drift(dataset, comparison_dataset, params, exclude)
 

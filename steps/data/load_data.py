@@ -5,8 +5,8 @@ from typing import Annotated
 import pandas as pd
 from zenml import log_metadata, step
 
-from portable_mlops.data import load_source
-from portable_mlops.materializers import HashedPandasMaterializer
+from materializers import HashedPandasMaterializer
+from portable_mlops.data.loading import load_source
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource
 

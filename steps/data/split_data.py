@@ -5,8 +5,8 @@ from typing import Annotated
 import pandas as pd
 from zenml import step
 
-from portable_mlops.data import split_frame
-from portable_mlops.materializers import HashedPandasMaterializer
+from materializers import HashedPandasMaterializer
+from portable_mlops.data.loading import split_frame
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, SplitParams
 

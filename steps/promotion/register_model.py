@@ -5,9 +5,9 @@ from typing import Annotated
 import zenml
 from zenml import get_step_context, step
 
-from portable_mlops.champion import TRAINING_RUN_KEY
+from portable_mlops.lifecycle.champion import REGISTRY_KEY, TRAINING_RUN_KEY
+from portable_mlops.lifecycle.registry import active_registry, register_version
 from portable_mlops.names import Artifacts
-from portable_mlops.registry import active_registry, register_version
 
 
 @step(enable_cache=False)
@@ -38,7 +38,7 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
     version = register_version(registry, context.model.name, model_uri, f"Holdout: {summary}", tags)
     context.model.log_metadata(
         {
-            "registry": {"name": context.model.name, "version": version},
+            REGISTRY_KEY: {"name": context.model.name, "version": version},
             TRAINING_RUN_KEY: str(context.pipeline_run.id),
         }
     )

@@ -6,7 +6,7 @@ import pandas as pd
 from whylogs.core import DatasetProfileView
 from zenml import step
 
-from portable_mlops.materializers import ProfileMaterializer
+from materializers import ProfileMaterializer
 from portable_mlops.names import Artifacts
 from stacks.flavors.whylogs_drift import active_validator
 

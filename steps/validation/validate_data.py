@@ -8,11 +8,11 @@ from zenml import get_step_context, log_metadata, step
 from zenml.logger import get_logger
 from zenml.types import HTMLString
 
-from portable_mlops.champion import production_artifact
+from portable_mlops.data.reports import validation_report
+from portable_mlops.data.validation import check_rows, raise_on_failures, schema_drift
+from portable_mlops.lifecycle.champion import production_artifact
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, ValidationParams
-from portable_mlops.reports import validation_report
-from portable_mlops.validation import check_rows, raise_on_failures, schema_drift
 from stacks.flavors.whylogs_drift import active_validator
 
 logger = get_logger(__name__)

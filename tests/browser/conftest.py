@@ -81,7 +81,7 @@ def workdir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def dashboard(workdir: Path) -> Iterator[Dashboard]:
-    """``python -m portable_mlops.dashboard start --port <free>`` in a fresh ZenML config; after the
+    """``python -m portable_mlops.cli.dashboard start --port <free>`` in a fresh ZenML config; after the
     session ``... dashboard stop`` must leave nothing listening on the port."""
     if not BINARY.exists():
         pytest.skip(f"{BINARY} is absent: install Debian's chromium (apt-get install -y chromium); .ci/run does")
@@ -90,14 +90,14 @@ def dashboard(workdir: Path) -> Iterator[Dashboard]:
     port = free_port()
     board = Dashboard(f"http://127.0.0.1:{port}", root / "zenml", env)
     try:
-        started = board.command("-m", "portable_mlops.dashboard", "start", "--port", str(port), timeout=300)
+        started = board.command("-m", "portable_mlops.cli.dashboard", "start", "--port", str(port), timeout=300)
         assert started.returncode == 0, started.stdout[-2000:] + started.stderr[-3000:]
         assert f"ZenML dashboard: {board.url}" in started.stdout, started.stdout
         wait_for(board.url + "/health")
         yield board
     finally:
-        board.command("-m", "portable_mlops.deployment", timeout=300)  # the endpoint of the deployment run
-        board.command("-m", "portable_mlops.dashboard", "stop", timeout=300)
+        board.command("-m", "portable_mlops.cli.endpoints", timeout=300)  # the endpoint of the deployment run
+        board.command("-m", "portable_mlops.cli.dashboard", "stop", timeout=300)
         still = listening(port)
         _kill_daemon(board.config)
         assert not still, f"the dashboard still listens on {still} after `dashboard stop`"
@@ -130,11 +130,11 @@ def runs(dashboard: Dashboard) -> Runs:
 
 @pytest.fixture(scope="session")
 def mlflow_ui(dashboard: Dashboard, runs: Runs, workdir: Path) -> Iterator[str]:
-    """``python -m portable_mlops.dashboard mlflow --port <free>`` (what ``make mlflow-ui`` runs)."""
+    """``python -m portable_mlops.cli.dashboard mlflow --port <free>`` (what ``make mlflow-ui`` runs)."""
     port = free_port()
     log = workdir / "mlflow-ui.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "portable_mlops.dashboard", "mlflow", "--port", str(port)],
+        [sys.executable, "-m", "portable_mlops.cli.dashboard", "mlflow", "--port", str(port)],
         cwd=ROOT,
         env=dashboard.env,
         stdout=log.open("wb"),

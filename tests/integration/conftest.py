@@ -59,7 +59,7 @@ def mlflow_client() -> Any:
 
 def champion(name: str) -> str | None:
     """The registry version holding the ``champion`` alias, or None."""
-    from portable_mlops.registry import version_by_alias
+    from portable_mlops.lifecycle.registry import version_by_alias
 
     found = version_by_alias(mlflow_client(), name, "champion")
     return str(found.version) if found else None
@@ -82,6 +82,6 @@ def first_run() -> Result:
 def _no_orphan_services():
     """After the session, no endpoint started by the tests may keep running."""
     yield
-    from portable_mlops.deployment import stop_all_endpoints
+    from portable_mlops.cli.endpoints import stop_all_endpoints
 
     stop_all_endpoints()

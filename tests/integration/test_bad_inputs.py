@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portable_mlops.serving import predict_http
+from portable_mlops.serving.client import predict_http
 from tests.catalogue import CATALOGUE, TARGET, csv_with, default_frame, set_values
 from tests.integration.conftest import Result, champion, registry_versions, run_cli
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import requests
 
-from portable_mlops.batches import make_batch
-from portable_mlops.serving import payload, predict_http
+from portable_mlops.data.batches import make_batch
+from portable_mlops.serving.client import payload, predict_http
 from tests.integration.conftest import Result, champion, registry_versions, run_cli
 
 pytestmark = pytest.mark.integration
@@ -29,8 +29,8 @@ def holdout_and_expected() -> tuple[pd.DataFrame, np.ndarray]:
     """The champion's holdout features and the champion's own in-process predictions for them."""
     import mlflow
 
-    from portable_mlops.champion import production_artifact
-    from portable_mlops.registry import load_version
+    from portable_mlops.lifecycle.champion import production_artifact
+    from portable_mlops.lifecycle.registry import load_version
     from tests.integration.conftest import mlflow_client
 
     client = mlflow_client()

@@ -48,7 +48,7 @@ def test_every_run_records_slices_shift_unused_features_and_performance(first_ru
 def test_stack_import_is_idempotent(first_run: Result) -> None:
     from zenml.client import Client
 
-    from portable_mlops.stacks import ensure_stack
+    from portable_mlops.cli.stack_setup import ensure_stack
 
     # run.py --stack local imported it for first_run; importing it again creates nothing
     assert ensure_stack("local", activate=False) == LOCAL_STACK

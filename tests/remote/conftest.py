@@ -27,7 +27,7 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
 def local_dag(kind: str) -> dict[str, list[str]]:
     """The pipeline's DAG as ZenML builds it from the pipeline code, with KFP's task names."""
     import pipelines
-    from portable_mlops.config import CONFIGS_DIR, load_config
+    from portable_mlops.cli.config import CONFIGS_DIR, load_config
     from portable_mlops.params import (
         DataSource,
         DeployParams,

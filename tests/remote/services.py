@@ -121,7 +121,7 @@ class Remote:
 SETUP = """
 import portable_mlops.compat
 from zenml.client import Client
-from portable_mlops.stacks import ensure_stack
+from portable_mlops.cli.stack_setup import ensure_stack
 client = Client()
 client.create_secret("pmlops-minio", values={"aws_access_key_id": %(s3_key)r, "aws_secret_access_key": %(s3_secret)r})
 # a loopback MLflow server without auth ignores these; the client still sends them (basic auth)

@@ -110,7 +110,7 @@ def test_stack_file_needs_its_secrets(remote: Remote) -> None:
     out = remote.python(
         "import yaml, portable_mlops.compat\n"
         "from zenml.client import Client\n"
-        "from portable_mlops.stacks import check_secrets\n"
+        "from portable_mlops.cli.stack_setup import check_secrets\n"
         "from portable_mlops.errors import StackSetupError\n"
         f"data = yaml.safe_load({yaml.safe_dump(data)!r})\n"
         "try:\n    check_secrets(Client(), data)\nexcept StackSetupError as e:\n    print(e)\n"

@@ -32,7 +32,7 @@ SD = f"/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments/{N
 
 STACK = """
 import portable_mlops.compat
-from portable_mlops.stacks import ensure_stack_data, read_stack, stack_file, with_overrides
+from portable_mlops.cli.stack_setup import ensure_stack_data, read_stack, stack_file, with_overrides
 data = with_overrides(read_stack(stack_file("kubeflow")), {
     "pmlops-minio-artifacts": {"client_kwargs": {"endpoint_url": "%(s3)s", "region_name": "us-east-1"}},
     "pmlops-remote-mlflow-tracker": {"tracking_uri": "%(mlflow)s"},
@@ -48,8 +48,8 @@ print(Client().get_stack(ensure_stack_data(data, activate=False)).id)
 SERVICE = """
 import json, portable_mlops.compat
 from zenml.client import Client
-from portable_mlops.deployment import model_servers
-from portable_mlops.champion import production_artifact
+from portable_mlops.serving.deployers import model_servers
+from portable_mlops.lifecycle.champion import production_artifact
 from portable_mlops.names import Artifacts
 deployer = Client().active_stack.model_deployer
 service = model_servers(deployer, %(model)r)[0]
@@ -164,7 +164,7 @@ def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFact
         result.marks["delete"] = len(double.requests)
         run_python(
             "import portable_mlops.compat\nfrom zenml.client import Client\n"
-            "from portable_mlops.deployment import model_servers\n"
+            "from portable_mlops.serving.deployers import model_servers\n"
             f"d = Client().active_stack.model_deployer\ns = model_servers(d, {MODEL!r})[0]\n"
             "d.delete_model_server(s.uuid, timeout=60)\nprint(len(model_servers(d, " + repr(MODEL) + ")))",
             env,

@@ -40,7 +40,7 @@ def vertex_stack(remote: Remote) -> str:
         "import yaml, portable_mlops.compat\n"
         "from zenml.client import Client\n"
         "from zenml.enums import StackComponentType as T\n"
-        "from portable_mlops.stacks import ensure_flavors, _ensure_component\n"
+        "from portable_mlops.cli.stack_setup import ensure_flavors, _ensure_component\n"
         f"data = yaml.safe_load({yaml.safe_dump(data)!r})\n"
         "ensure_flavors(); c = Client()\n"
         "ids = {T(k): [c.get_stack_component(T(k), s['name']).id if not s['flavor'] else _ensure_component(c, T(k), s)"

@@ -20,7 +20,7 @@ import psutil
 import pytest
 import requests
 
-from portable_mlops import dashboard
+from portable_mlops.cli import dashboard
 from tests.conftest import ROOT
 from tests.security.credentials import tracked_files
 
@@ -100,7 +100,7 @@ def local_stack_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ZENML_ACTIVE_STACK_ID, so the repository's .zen stays as it is."""
     from zenml.client import Client
 
-    from portable_mlops.stacks import ensure_stack
+    from portable_mlops.cli.stack_setup import ensure_stack
 
     name = ensure_stack("local", activate=False)
     monkeypatch.setenv("ZENML_ACTIVE_STACK_ID", str(Client().get_stack(name).id))
@@ -109,12 +109,12 @@ def local_stack_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_mlflow_model_endpoint_listens_on_loopback_only(tmp_path: Path, local_stack_env: None) -> None:
     """ZenML's MLFlowDeploymentService serves with ``host="localhost"`` (not configurable): the
-    endpoint the deploy step starts from the config of portable_mlops.deployment binds loopback."""
+    endpoint the deploy step starts from the config of portable_mlops.serving.deployers binds loopback."""
     import mlflow.sklearn
     from sklearn.linear_model import LogisticRegression
     from zenml.integrations.mlflow.services import MLFlowDeploymentService
 
-    from portable_mlops.deployment import Target, plan_for
+    from portable_mlops.serving.deployers import Target, plan_for
 
     model = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
     mlflow.sklearn.save_model(model, str(tmp_path / "model"))

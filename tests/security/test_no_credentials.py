@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portable_mlops.stacks import STACKS_DIR, read_stack
+from portable_mlops.cli.stack_setup import STACKS_DIR, read_stack
 from tests.conftest import ROOT
 from tests.security.credentials import Allowed, scan_files, scan_text, tracked_files
 
@@ -93,7 +93,7 @@ def _secret_fields(component_type: str, flavor: str) -> set[str]:
 def test_stack_files_give_every_secret_field_as_a_zenml_secret_reference() -> None:
     from zenml.utils.secret_utils import is_secret_reference
 
-    from portable_mlops.stacks import ensure_flavors, secret_references
+    from portable_mlops.cli.stack_setup import ensure_flavors, secret_references
 
     ensure_flavors()
     referenced = 0

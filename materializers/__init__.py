@@ -1,0 +1,6 @@
+"""Materializers of our own."""
+
+from materializers.frame import HashedPandasMaterializer
+from materializers.profile import ProfileMaterializer
+
+__all__ = ["HashedPandasMaterializer", "ProfileMaterializer"]

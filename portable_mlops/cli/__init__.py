@@ -1,0 +1,3 @@
+"""The command-line side: run configs, stack set-up, running pipelines, the run summary, the dashboard,
+endpoints.
+"""

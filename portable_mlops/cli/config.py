@@ -1,0 +1,103 @@
+"""Run configurations: load a ZenML run-config file and apply the command line's overrides."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from portable_mlops.data.loading import BUILTIN_PREFIX, default_model_name
+from portable_mlops.errors import UserFacingError
+
+CONFIGS_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Read a run-config YAML file; a missing or malformed file gets a one-line error."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError as exc:
+        raise UserFacingError(
+            f"config file {path} does not exist; pass --config with a file from {CONFIGS_DIR}"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise UserFacingError(
+            f"config file {path} is not valid YAML ({str(exc).splitlines()[0]}); fix its syntax"
+        ) from exc
+    if not isinstance(data, dict):
+        raise UserFacingError(f"config file {path} must hold a mapping (settings, parameters, steps, model)")
+    return data
+
+
+def _absolute(uri: str) -> str:
+    if "://" in uri or os.path.isabs(uri):
+        return uri
+    return os.path.abspath(uri)
+
+
+def apply_overrides(
+    config: dict[str, Any], data: str | None, target: str | None, model_name: str | None
+) -> dict[str, Any]:
+    """Return a copy of ``config`` with the data source, target and model name from the command line.
+
+    A new ``--data`` without ``--model-name`` trains a model of its own, named after the data file, so
+    a different data set never competes with another data set's champion.
+    """
+    out = dict(config)
+    parameters = dict(out.get("parameters") or {})
+    if "source" in parameters:  # pipelines without a data source (deployment) take neither
+        source = dict(parameters["source"] or {})
+        if data:
+            source["uri"] = data if data.startswith(BUILTIN_PREFIX) else _absolute(data)
+        if target:
+            source["target"] = target
+        parameters["source"] = source
+    out["parameters"] = parameters
+    model = dict(out.get("model") or {})
+    if data and not model_name:
+        model["name"] = default_model_name(data)
+        model.pop("description", None)  # they describe the default data set
+        model.pop("license", None)
+    if model_name:
+        model["name"] = model_name
+    if model:
+        out["model"] = model
+    return out
+
+
+def set_parameter(config: dict[str, Any], group: str, key: str, value: Any) -> dict[str, Any]:
+    """Return a copy of ``config`` with ``parameters.<group>.<key>`` set to ``value``."""
+    out = dict(config)
+    parameters = dict(out.get("parameters") or {})
+    parameters[group] = {**(parameters.get(group) or {}), key: value}
+    out["parameters"] = parameters
+    return out
+
+
+def write_config(config: dict[str, Any]) -> Path:
+    """Write a resolved config to a temporary file ZenML can read."""
+    descriptor, name = tempfile.mkstemp(suffix=".yaml", prefix="pmlops-run-")
+    with os.fdopen(descriptor, "w") as handle:
+        yaml.safe_dump(config, handle, sort_keys=False)
+    return Path(name)
+
+
+def with_docker_settings(config: dict[str, Any], registry_uri: str | None) -> dict[str, Any]:
+    """Add ``configs/docker.yaml``'s settings unless the config has its own ``settings.docker``.
+
+    A ``parent_image`` without a registry host (``name:tag``) is prefixed with ``registry_uri``, the
+    active stack's container registry, so the registry is named in the stack file only.
+    """
+    out = dict(config)
+    settings = dict(out.get("settings") or {})
+    if "docker" not in settings:
+        docker = dict(load_config(CONFIGS_DIR / "docker.yaml")["settings"]["docker"])
+        image = str(docker.get("parent_image", ""))
+        if registry_uri and image and "/" not in image:
+            docker["parent_image"] = f"{registry_uri.rstrip('/')}/{image}"
+        settings["docker"] = docker
+    out["settings"] = settings
+    return out

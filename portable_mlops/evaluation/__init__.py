@@ -1,0 +1,3 @@
+"""Evaluation: metrics, diagnostics, quality checks (slices, fairness), performance, the holdout
+evaluation and its report. No orchestrator.
+"""

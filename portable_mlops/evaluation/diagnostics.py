@@ -1,0 +1,110 @@
+"""Diagnostics of a model on its holdout whose cost grows with rows times features: permutation
+importance, quality under growing input shift, and the features that add nothing. They run on a
+stratified :func:`diagnostic_sample` of the holdout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+from sklearn.inspection import permutation_importance
+from sklearn.model_selection import train_test_split
+
+from portable_mlops.evaluation.metrics import finite_or_none, score
+from portable_mlops.params import DecayParams, Metric
+
+#: The metric feature importance is measured with: threshold-free, so small holdouts still show a signal.
+IMPORTANCE_METRIC: Metric = "roc_auc"
+
+
+class Importance(BaseModel):
+    """One feature's permutation importance: the mean drop of :data:`IMPORTANCE_METRIC` when it is
+    shuffled, and its standard deviation over the repeats."""
+
+    model_config = ConfigDict(frozen=True)
+
+    feature: str
+    drop: float
+    std: float
+
+
+class DecayResult(BaseModel):
+    """Quality under growing input shift: the metric at each shift of the columns, in standard deviations."""
+
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
+
+    metric: str
+    columns: list[str]
+    shifts: list[float]
+    values: list[float | None] = []
+    drop: float | None = None
+    reason: str = ""
+
+
+def diagnostic_sample(frame: pd.DataFrame, target: str, rows: int, seed: int = 0) -> pd.DataFrame:
+    """At most ``rows`` rows of ``frame``, stratified by ``target`` and seeded (all of it if smaller).
+
+    For the diagnostics whose cost grows with rows times features (permutation importance, quality
+    under shift, plots): beyond some thousands of rows they show the same picture.
+    """
+    if len(frame) <= rows:
+        return frame
+    counts = frame[target].value_counts()
+    stratify = frame[target] if counts.min() >= 2 else None
+    return train_test_split(frame, train_size=rows, stratify=stratify, random_state=seed)[0]
+
+
+def feature_importance(
+    model: Any, X: pd.DataFrame, y: pd.Series, repeats: int = 5, seed: int = 0, top: int | None = 15
+) -> list[Importance]:
+    """Permutation importance on the holdout: how much ROC AUC drops when one column is shuffled.
+
+    Model-agnostic (it works the same for every family and for text columns), measured on rows the
+    model did not train on. The ``top`` columns (all with None), most important first.
+    """
+    result = permutation_importance(
+        model, X, y, scoring=lambda m, X_, y_: score(m, X_, y_, IMPORTANCE_METRIC), n_repeats=repeats, random_state=seed
+    )
+    order = np.argsort(-result.importances_mean, kind="stable")[:top]
+    return [
+        Importance(
+            feature=str(X.columns[i]), drop=float(result.importances_mean[i]), std=float(result.importances_std[i])
+        )
+        for i in order
+    ]
+
+
+def decay_columns(X: pd.DataFrame, params: DecayParams, importance: list[Importance]) -> list[str]:
+    """The numeric columns to shift: the configured ones present in ``X``, else the most important."""
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and X[c].std() > 0]
+    if params.columns:
+        return [c for c in params.columns if c in numeric]
+    ranked = [r.feature for r in importance if r.feature in numeric]
+    return ranked[: params.top_features]
+
+
+def decay_curve(score: Any, X: pd.DataFrame, y: pd.Series, params: DecayParams, columns: list[str]) -> DecayResult:
+    """``score(X, y)`` on the holdout with ``columns`` shifted by each of ``params.shifts`` standard
+    deviations (plus seeded noise of 5% of a deviation, as ``portable_mlops.data.batches`` makes drifted
+    batches): the quality the model keeps as its inputs drift away from what it was trained on."""
+    from portable_mlops.data.batches import shift_columns
+
+    if not columns:
+        return DecayResult(
+            metric=params.metric, columns=[], shifts=list(params.shifts), reason="no numeric column to shift"
+        )
+    values = []
+    for shift in params.shifts:
+        shifted = X.copy()
+        if shift:
+            shift_columns(shifted, columns, shift, np.random.default_rng(params.seed), X)
+        values.append(finite_or_none(score(shifted, y)))
+    drop = values[0] - values[-1] if values[0] is not None and values[-1] is not None else None
+    return DecayResult(metric=params.metric, columns=columns, shifts=list(params.shifts), values=values, drop=drop)
+
+
+def non_beneficial(importance: list[Importance]) -> list[str]:
+    """Features whose permutation importance is zero or negative: shuffling them costs nothing."""
+    return [r.feature for r in importance if not r.drop > 0]

@@ -1,0 +1,130 @@
+"""The metrics, one implementation each: the holdout metrics, the gate's score and every slice use them.
+
+A metric is a function of the true labels, the predicted labels, the class probabilities and the
+classes (:data:`METRICS`). :func:`compute_metrics`, :func:`score` and the per-slice and per-group
+scores of :mod:`portable_mlops.evaluation.checks` all call :func:`metric_value`, so a number means the
+same everywhere, and a metric that is undefined on some rows (a ranking metric on one class) is
+None there rather than an error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+
+from portable_mlops.errors import UserFacingError
+
+
+class NumericalInstabilityError(UserFacingError, ValueError):
+    """A model produced probabilities that are not finite or not a distribution."""
+
+
+def check_numerics(proba: Any, tolerance: float = 1e-6) -> None:
+    """Refuse probabilities with NaN or infinity, outside [0, 1], or rows not summing to 1."""
+    values = np.asarray(proba, dtype=float)
+    finite = np.isfinite(values).all(axis=1)
+    valid = finite & (values >= -tolerance).all(axis=1) & (values <= 1 + tolerance).all(axis=1)
+    valid &= np.abs(np.where(np.isfinite(values), values, 0).sum(axis=1) - 1) <= 1e-3
+    if not valid.all():
+        raise NumericalInstabilityError(
+            f"the model's class probabilities are not finite or do not sum to 1 on {int((~valid).sum())} of "
+            f"{len(values)} rows; it is numerically unstable: rescale the features or narrow the grid, then retrain"
+        )
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """A JSON-friendly number: None for a missing or NaN value."""
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _roc_auc(y_true: np.ndarray, proba: np.ndarray | None, classes: list[str]) -> float:
+    assert proba is not None  # MetricSpec.needs_proba: callers pass the probabilities
+    if len(classes) == 2:
+        return float(roc_auc_score(y_true == classes[1], proba[:, 1]))
+    return float(roc_auc_score(y_true, proba, multi_class="ovr", average="weighted", labels=classes))
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How a metric is computed and when it is defined."""
+
+    compute: Callable[[np.ndarray, np.ndarray | None, np.ndarray | None, list[str]], float]
+    #: Whether it needs class probabilities (and not predicted labels).
+    needs_proba: bool = False
+    #: Whether it needs two or more classes among the true labels (every class, for several classes).
+    needs_classes: bool = False
+
+
+#: Every metric the project computes, by the name configs use (``portable_mlops.params.Metric``).
+METRICS: dict[str, MetricSpec] = {
+    "accuracy": MetricSpec(lambda y, p, _, __: float(accuracy_score(y, p))),
+    "balanced_accuracy": MetricSpec(lambda y, p, _, __: float(balanced_accuracy_score(y, p)), needs_classes=True),
+    "f1_macro": MetricSpec(lambda y, p, _, __: float(f1_score(y, p, average="macro"))),
+    "roc_auc": MetricSpec(lambda y, _, q, c: _roc_auc(y, q, c), needs_proba=True, needs_classes=True),
+}
+
+
+def defined(metric: str, y_true: np.ndarray, classes: list[str]) -> bool:
+    """Whether ``metric`` is defined on these true labels (ranking and balanced metrics need the classes)."""
+    if not METRICS[metric].needs_classes:
+        return len(y_true) > 0
+    present = set(y_true)
+    if len(present) < 2:
+        return False
+    return len(classes) == 2 or all(c in present for c in classes)
+
+
+def metric_value(
+    metric: str, y_true: np.ndarray, predicted: np.ndarray | None, proba: np.ndarray | None, classes: list[str]
+) -> float | None:
+    """``metric`` on these rows (labels as strings); None when it is undefined on them."""
+    if not defined(metric, y_true, classes):
+        return None
+    return METRICS[metric].compute(y_true, predicted, proba, classes)
+
+
+def _labels(values: Any) -> np.ndarray:
+    return np.asarray(values).astype(str)
+
+
+def metrics_from(y_true: np.ndarray, predicted: np.ndarray, proba: np.ndarray, classes: list[str]) -> dict[str, float]:
+    """Every metric of :data:`METRICS` from predictions already made (NaN where one is undefined)."""
+    values = {name: metric_value(name, y_true, predicted, proba, classes) for name in METRICS}
+    return {name: float("nan") if value is None else value for name, value in values.items()}
+
+
+def predictions(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The model's predicted labels (as strings), its class probabilities (checked for numerical
+    stability) and its classes, from one pass over ``X``."""
+    proba = np.asarray(model.predict_proba(X))
+    check_numerics(proba)
+    classes = [str(c) for c in model.classes_]
+    return np.asarray(classes, dtype=object)[proba.argmax(axis=1)].astype(str), proba, classes
+
+
+def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
+    """Every metric of :data:`METRICS` on ``X``, ``y`` (probabilities checked for numerical stability)."""
+    return metrics_from(_labels(y), *predictions(model, X))
+
+
+def score(model: Any, X: pd.DataFrame, y: pd.Series, metric: str) -> float:
+    """One metric of ``model`` on ``X``, ``y``: the number the promotion gate compares.
+
+    Equal to ``compute_metrics(model, X, y)[metric]``, with only the call the metric needs
+    (``predict_proba`` for ROC AUC, ``predict`` for the others): permutation importance and the
+    quality-under-shift curve call it dozens of times.
+    """
+    y_true, classes = _labels(y), [str(c) for c in model.classes_]
+    if METRICS[metric].needs_proba:
+        proba = np.asarray(model.predict_proba(X))
+        check_numerics(proba)
+        value = metric_value(metric, y_true, None, proba, classes)
+    else:
+        value = metric_value(metric, y_true, _labels(model.predict(X)), None, classes)
+    return float("nan") if value is None else value

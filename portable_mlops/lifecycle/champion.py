@@ -1,0 +1,173 @@
+"""The champion: the one module that reads and moves it.
+
+A model's champion is named twice, and both names always move together here: the MLflow registry
+alias ``champion`` (what serving loads, ``models:/<name>@champion``) and the ZenML Model Control
+Plane stage ``production`` (what the dashboard and later runs see). Every move also writes
+``previous_champion`` on the version it replaces, so a rollback has somewhere to go back to. The
+promotion gate and the rollouts call :func:`move_champion`; nothing else sets these aliases or stages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from portable_mlops.errors import UserFacingError
+from portable_mlops.evaluation.holdout import Champion
+from portable_mlops.evaluation.metrics import score
+from portable_mlops.lifecycle.registry import active_registry, load_version, version_by_alias
+from portable_mlops.monitoring.staleness import ExpectedQuality, expected_quality
+from portable_mlops.names import Aliases, Artifacts
+
+logger = logging.getLogger(__name__)
+
+
+class NoChampionError(UserFacingError, LookupError):
+    """The model has no champion yet."""
+
+
+#: Key of the model-version metadata that names the training run which produced the version.
+TRAINING_RUN_KEY = "training_run_id"
+#: Key of the model-version metadata that names the registry version (``{"name": ..., "version": ...}``).
+REGISTRY_KEY = "registry"
+
+
+def current_champion(model_registry: Any, model_name: str) -> str | None:
+    """The registry version holding the ``champion`` alias, or None when there is none yet."""
+    found = version_by_alias(model_registry.mlflow_client, model_name, Aliases.CHAMPION)
+    return str(found.version) if found is not None else None
+
+
+def champion_version(model_registry: Any, model_name: str) -> str:
+    """The registry version holding the ``champion`` alias; a clear error when there is none."""
+    version = current_champion(model_registry, model_name)
+    if version is None:
+        raise NoChampionError(
+            f"model '{model_name}' has no champion yet; train one first: python run.py --pipeline training"
+        )
+    return version
+
+
+def alias_version(model_registry: Any, model_name: str, alias: Aliases) -> str | None:
+    """The registry version holding ``alias`` (challenger, previous_champion), or None."""
+    found = version_by_alias(model_registry.mlflow_client, model_name, alias)
+    return str(found.version) if found is not None else None
+
+
+def production_artifact(model_name: str, artifact: Artifacts) -> Any | None:
+    """Load an artifact of the training run that produced the model's production version.
+
+    Looked up through the training run, not by name on the model version: later runs (batch
+    inference) link artifacts of the same name, such as a batch's ``data_profile``, to that version.
+    Returns None when there is no production version.
+    """
+    from zenml.client import Client
+    from zenml.enums import ModelStages
+
+    client = Client()
+    try:
+        version = client.get_model_version(model_name, ModelStages.PRODUCTION)
+    except KeyError:
+        return None
+    run_id = version.run_metadata.get(TRAINING_RUN_KEY)
+    if run_id is None:
+        return None
+    for step_run in client.get_pipeline_run(str(run_id)).steps.values():
+        if artifact in step_run.outputs:
+            return step_run.outputs[artifact][0].load()
+    return None
+
+
+def _zenml_version(model_name: str, registry_version: str) -> Any | None:
+    """The newest ZenML model version that registered ``registry_version`` (its metadata says so)."""
+    from zenml.client import Client
+
+    versions = (
+        Client().list_model_versions(model_name_or_id=model_name, sort_by="desc:created", size=1000, hydrate=True).items
+    )
+    for version in versions:
+        registry = version.run_metadata.get(REGISTRY_KEY)
+        if isinstance(registry, dict) and str(registry.get("version")) == registry_version:
+            return version
+    return None
+
+
+def move_champion(
+    model_registry: Any, model_name: str, new_version: str, zenml_version: Any | None = None
+) -> str | None:
+    """Make ``new_version`` the champion: MLflow alias ``champion`` and ZenML stage ``production``.
+
+    The version it replaces gets the alias ``previous_champion`` (what a rollback returns to); a
+    ``challenger`` alias on the new champion is removed. ``zenml_version`` is the ZenML model version
+    to stage (the running training's); by default the newest one that registered ``new_version``.
+    Returns the replaced registry version (None when there was no champion, or it is the same).
+    """
+    from zenml.enums import ModelStages
+
+    client = model_registry.mlflow_client
+    replaced = current_champion(model_registry, model_name)
+    if replaced == new_version:
+        replaced = None
+    if replaced is not None:
+        client.set_registered_model_alias(model_name, Aliases.PREVIOUS_CHAMPION, replaced)
+    client.set_registered_model_alias(model_name, Aliases.CHAMPION, new_version)
+    if alias_version(model_registry, model_name, Aliases.CHALLENGER) == new_version:
+        client.delete_registered_model_alias(model_name, Aliases.CHALLENGER)
+    staged = zenml_version if zenml_version is not None else _zenml_version(model_name, new_version)
+    if staged is not None:
+        staged.set_stage(ModelStages.PRODUCTION, force=True)
+    return replaced
+
+
+def mark_challenger(model_registry: Any, model_name: str, version: str, zenml_version: Any | None = None) -> None:
+    """Keep ``version`` beside the champion: MLflow alias ``challenger`` and ZenML stage ``staging``."""
+    from zenml.enums import ModelStages
+
+    model_registry.mlflow_client.set_registered_model_alias(model_name, Aliases.CHALLENGER, version)
+    staged = zenml_version if zenml_version is not None else _zenml_version(model_name, version)
+    if staged is not None:
+        staged.set_stage(ModelStages.STAGING, force=True)
+
+
+def champion_snapshot(model_name: str) -> Champion | None:
+    """The current champion as the evaluation needs it: version, loaded model and recorded measures.
+
+    A champion that fails to load is returned with the reason (the report shows it; the gate then
+    stops with it); None when there is no champion yet.
+    """
+    registry = active_registry()
+    version = current_champion(registry, model_name)
+    if version is None:
+        return None
+    recorded = recorded_metrics(registry, model_name, version)
+    try:
+        return Champion(version, load_version(model_name, version), recorded=recorded)
+    except Exception as exc:  # noqa: BLE001 - shown in the report; the gate stops with the reason
+        return Champion(version, load_error=f"{type(exc).__name__}: {str(exc)[:300]}", recorded=recorded)
+
+
+def recorded_metrics(model_registry: Any, model_name: str, version: str) -> dict[str, float]:
+    """The MLflow metrics of the run that logged a registry version (fit time, peak memory, ...)."""
+    client = model_registry.mlflow_client
+    found = client.get_model_version(model_name, version)
+    return dict(client.get_run(found.run_id).data.metrics) if found.run_id else {}
+
+
+def expected_on_batch(model_name: str, target: str, batch: Any, reference: Any) -> ExpectedQuality | None:
+    """The champion's expected quality at a batch's shift (from the two whylogs profiles), on its
+    own holdout with the metric of its quality-under-shift curve; None, logged, when it cannot be
+    computed: an estimate for monitoring never stops the drift check."""
+    try:
+        model, test = (
+            production_artifact(model_name, Artifacts.MODEL),
+            production_artifact(model_name, Artifacts.TEST_SET),
+        )
+        quality = production_artifact(model_name, Artifacts.QUALITY)
+        if model is None or test is None or target not in test.columns:
+            return None
+        metric = quality.decay.metric if quality is not None else "balanced_accuracy"
+        X, y = test.drop(columns=[target]), test[target]
+        return expected_quality(lambda X_, y_: score(model, X_, y_, metric), X, y, batch, reference, metric)
+    except Exception as exc:  # noqa: BLE001 - an estimate for monitoring must never stop the drift check
+        logger.warning("Expected quality at this batch's shift not computed: %s: %s", type(exc).__name__, exc)
+        return None

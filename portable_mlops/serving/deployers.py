@@ -1,0 +1,170 @@
+"""Deploying a registered model through whichever model deployer the active stack has.
+
+The deploy step asks :func:`plan_for` for the deployer's flavor; each flavor maps to a function that
+builds that deployer's service config, a rollout strategy and a client protocol. Adding a deployer is
+adding entries, not an ``if`` in a step.
+
+* MLflow (local): blue/green. The new service starts beside the old one, must pass a smoke check,
+  and only then replaces it; if it fails, it is removed and the old one keeps serving.
+* Seldon (Kubernetes): in place. The model's one SeldonDeployment is merge-patched to the new
+  predictors (a canary is a second predictor with a traffic share), smoke-checked, and patched back
+  to the previous spec if the check fails. Its URL never changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from portable_mlops.errors import UserFacingError
+
+
+class DeploymentError(UserFacingError, RuntimeError):
+    """The new deployment failed; the previous one (if any) is still serving."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to deploy: a registry model version and where its files are."""
+
+    model_name: str
+    registry_version: str
+    model_uri: str
+    pipeline_name: str
+    step_name: str
+    workers: int
+    timeout: int
+    #: A second version beside the main one, with its share of the traffic (Seldon canaries).
+    canary_version: str | None = None
+    canary_uri: str | None = None
+    canary_traffic: int = 0
+    replicas: int = 1
+    resources: dict[str, dict[str, str]] | None = None
+    implementation: str = "MLFLOW_SERVER"
+    model_root: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A deployer-specific service config and service type."""
+
+    config: Any
+    service_type: Any
+
+
+def _mlflow_plan(target: Target) -> Plan:
+    from zenml.integrations.mlflow.services import MLFlowDeploymentConfig, MLFlowDeploymentService
+
+    if target.canary_version is not None:
+        raise DeploymentError(
+            "a canary needs a deployer that splits traffic (the Seldon deployer of stacks/kubeflow.yaml); "
+            "the local MLflow deployer serves one model per endpoint: use rollout: deploy"
+        )
+    config = MLFlowDeploymentConfig(
+        # unique per deployment, so the dashboard tells deployments apart
+        name=f"{target.model_name}-v{target.registry_version}-{uuid.uuid4().hex[:8]}",
+        model_name=target.model_name,
+        model_uri=target.model_uri,
+        registry_model_name=target.model_name,
+        registry_model_version=target.registry_version,
+        model_version=target.registry_version,
+        workers=target.workers,
+        mlserver=False,
+        pipeline_name=target.pipeline_name,
+        pipeline_step_name=target.step_name,
+        timeout=target.timeout,
+    )
+    return Plan(config, MLFlowDeploymentService.SERVICE_TYPE)
+
+
+def _seldon_plan(target: Target) -> Plan:
+    from portable_mlops.serving.seldon import PortableSeldonConfig, PortableSeldonService, PredictorConfig, export_model
+
+    predictors = [
+        PredictorConfig(
+            name="main",
+            registry_version=target.registry_version,
+            model_uri=export_model(target.model_name, target.registry_version, target.model_uri, target.model_root),
+            traffic=100 - target.canary_traffic if target.canary_version else 100,
+        )
+    ]
+    if target.canary_version is not None and target.canary_uri is not None:
+        uri = export_model(target.model_name, target.canary_version, target.canary_uri, target.model_root)
+        predictors.append(
+            PredictorConfig(
+                name="canary", registry_version=target.canary_version, model_uri=uri, traffic=target.canary_traffic
+            )
+        )
+    from zenml.client import Client
+
+    deployer: Any = Client().active_stack.model_deployer
+    config = PortableSeldonConfig(
+        name=f"{target.model_name}-v{target.registry_version}",
+        # stored with the service, so re-applying this spec later (a rollback of a failed update)
+        # still names the secret the storage initializer reads
+        secret_name=deployer.kubernetes_secret_name,
+        model_name=target.model_name,
+        model_version=target.registry_version,
+        registry_model_version=target.registry_version,
+        implementation=target.implementation,
+        replicas=target.replicas,
+        resources=target.resources,
+        predictors=predictors,
+        pipeline_name=target.pipeline_name,
+        pipeline_step_name=target.step_name,
+    )
+    return Plan(config, PortableSeldonService.SERVICE_TYPE)
+
+
+#: Model deployer flavor -> how to build its service config.
+PLANNERS: dict[str, Callable[[Target], Plan]] = {"mlflow": _mlflow_plan, "pmlops_seldon": _seldon_plan}
+
+
+def plan_for(flavor: str, target: Target) -> Plan:
+    """The service config for ``flavor``; a clear error for a deployer this project does not drive."""
+    if flavor not in PLANNERS:
+        raise DeploymentError(
+            f"model deployer flavor '{flavor}' is not supported; use one of {sorted(PLANNERS)} in the stack"
+        )
+    return PLANNERS[flavor](target)
+
+
+def model_servers(deployer: Any, model_name: str) -> list[Any]:
+    """Every service of ``deployer`` that serves ``model_name``, newest first.
+
+    Filtered here by the service's own config: ZenML's ``find_model_server(model_name=...)`` matches
+    only services linked to the model's newest ZenML version, so it misses the running endpoint as
+    soon as a newer (unpromoted) version exists.
+    """
+    return [s for s in deployer.find_model_server() if getattr(s.config, "model_name", None) == model_name]
+
+
+def served_version(service: Any) -> str | None:
+    """The registry version a deployed service serves (its main traffic), as recorded in its config."""
+    version = getattr(service.config, "registry_model_version", None) or getattr(service.config, "model_version", None)
+    return str(version) if version is not None else None
+
+
+def canary_version(service: Any) -> str | None:
+    """The registry version of a live canary predictor, if the service has one."""
+    canaries = [p for p in getattr(service.config, "predictors", None) or [] if p.name == "canary"]
+    return canaries[0].registry_version if canaries else None
+
+
+def same_spec(service: Any, plan: Plan) -> bool:
+    """Whether a live service already serves what ``plan`` asks (versions, traffic, size)."""
+    fields = ("registry_model_version", "model_version", "predictors", "replicas", "resources")
+    return all(getattr(service.config, f, None) == getattr(plan.config, f, None) for f in fields)
+
+
+def predict_via(service: Any, frame: Any, timeout: float = 30.0) -> Any:
+    """Predictions of a live service for a DataFrame, in the protocol of its deployer."""
+    import numpy as np
+
+    from portable_mlops.serving.client import predict_http
+
+    if hasattr(service, "predict_frame"):  # Seldon protocol with column names
+        return np.asarray(service.predict_frame(frame, timeout)[0])
+    return predict_http(service.prediction_url, frame, timeout)

@@ -1,0 +1,93 @@
+"""Loading and preparing data: formats, types and the errors a user sees."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portable_mlops.data.loading import default_model_name, load_source, prepare_frame, read_table, split_frame
+from portable_mlops.errors import DataSourceError
+from portable_mlops.params import DataSource, SplitParams
+
+
+def test_builtin_has_named_string_labels(cancer: pd.DataFrame) -> None:
+    assert set(cancer["diagnosis"]) == {"malignant", "benign"}
+    assert cancer.shape == (569, 31)
+
+
+def test_csv_with_text_and_missing_values_is_normalised(write_csv, mixed) -> None:
+    frame = load_source(DataSource(uri=str(write_csv(mixed)), target="label"))
+    assert frame["income"].dtype == np.float64 and frame["age"].dtype == np.float64
+    assert not pd.api.types.is_numeric_dtype(frame["city"])
+    assert frame["city"].isna().sum() == 24 and frame["income"].isna().sum() == 24
+
+
+def test_parquet_round_trip(tmp_path: Path, mixed) -> None:
+    path = tmp_path / "d.parquet"
+    mixed.to_parquet(path)
+    assert len(read_table(str(path))) == len(mixed)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        ("", "empty.csv", "is empty"),
+        ("a,b,label\n", "header.csv", "no rows"),
+        (b"a,label\n\xff\xfe,1\n", "latin.csv", "not UTF-8"),
+        (b"PAR1\x00\x01truncated", "broken.parquet", "complete CSV or Parquet"),
+        ("a,label\n1,2\n", "data.json", "cannot tell the format"),
+        ("a,b,a,label\n1,2,3,x\n", "dup.csv", r"names a column twice \('a'\); rename or drop"),
+    ],
+)
+def test_unreadable_files_get_one_line_errors(tmp_path: Path, content, name, expected) -> None:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(DataSourceError, match=expected) as info:
+        load_source(DataSource(uri=str(path), target="label"))
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(DataSourceError, match="does not exist"):
+        read_table(str(tmp_path / "nope.csv"))
+
+
+def test_missing_target_lists_columns(mixed) -> None:
+    with pytest.raises(DataSourceError, match=r"target column 'churn' is not in the data \(columns: income"):
+        prepare_frame(mixed, "churn")
+
+
+def test_numeric_column_with_stray_text_is_named(mixed) -> None:
+    bad = mixed.astype({"age": object})
+    bad.loc[5, "age"] = "forty"
+    with pytest.raises(DataSourceError, match=r"column 'age' is numeric but 1 value\(s\) are not numbers"):
+        prepare_frame(bad, "label")
+
+
+def test_rows_without_label_are_dropped(mixed) -> None:
+    mixed.loc[:9, "label"] = None
+    assert len(prepare_frame(mixed, "label")) == len(mixed) - 10
+
+
+def test_split_is_seeded_and_stratified(cancer) -> None:
+    params = SplitParams(test_size=0.25, seed=7)
+    train_a, test_a = split_frame(cancer, "diagnosis", params)
+    _, test_b = split_frame(cancer, "diagnosis", params)
+    pd.testing.assert_frame_equal(test_a, test_b)
+    share = cancer["diagnosis"].value_counts(normalize=True)
+    assert abs(test_a["diagnosis"].value_counts(normalize=True)["benign"] - share["benign"]) < 0.01
+    assert len(train_a) + len(test_a) == len(cancer)
+
+
+@pytest.mark.parametrize(
+    ("uri", "name"),
+    [
+        ("data/churn-2024.csv", "churn_2024_classifier"),
+        ("s3://b/x/Sales.parquet", "sales_classifier"),
+        ("sklearn://wine", "wine_classifier"),
+        ("t.csv.gz", "t_classifier"),
+    ],
+)
+def test_default_model_name(uri: str, name: str) -> None:
+    assert default_model_name(uri) == name

@@ -1,0 +1,91 @@
+"""Constraints derived from a reference profile catch what they name, and pass clean data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portable_mlops.data.profiling import profile_frame
+from portable_mlops.data.validation import check_profile, check_rows, raise_on_failures
+from portable_mlops.errors import DataValidationError
+from portable_mlops.params import ValidationParams
+
+PARAMS = ValidationParams()
+
+
+def failures(frame: pd.DataFrame, reference: pd.DataFrame, target: str) -> list[str]:
+    results = check_rows(frame, target, PARAMS) + check_profile(
+        profile_frame(frame), profile_frame(reference), target, PARAMS
+    )
+    return [f"{r.column}: {r.rule}" for r in results if not r.passed]
+
+
+def test_same_distribution_passes(cancer) -> None:
+    sample = cancer.sample(frac=0.5, random_state=1)
+    assert failures(sample, cancer, "diagnosis") == []
+
+
+def test_mixed_types_pass_against_themselves(mixed) -> None:
+    assert failures(mixed, mixed, "label") == []
+
+
+def test_value_out_of_range_is_named(cancer) -> None:
+    low, high = cancer["mean radius"].min(), cancer["mean radius"].max()
+    upper = high + PARAMS.range_slack * (high - low)
+    bad = cancer.copy()
+    bad.loc[0, "mean radius"] = upper + 1.0
+    found = failures(bad, cancer, "diagnosis")
+    assert [f.split(" [")[0] for f in found] == ["mean radius: values within"]
+    bad.loc[0, "mean radius"] = upper - 0.01  # inside the slack: accepted
+    assert failures(bad, cancer, "diagnosis") == []
+
+
+def test_wrong_type_is_named(mixed) -> None:
+    bad = mixed.copy()
+    bad["income"] = "high"
+    assert "income: numeric values" in failures(bad, mixed, "label")
+
+
+def test_null_flood_is_named(mixed) -> None:
+    bad = mixed.copy()
+    bad.loc[: len(bad) * 0.7, "age"] = np.nan
+    found = failures(bad, mixed, "label")
+    assert any(f.startswith("age: null fraction <= 0.10") for f in found)
+    assert any("absolute limit" in f and f.startswith("age") for f in found)
+
+
+def test_missing_column_and_new_class(mixed) -> None:
+    bad = mixed.drop(columns=["city"])
+    bad.loc[:30, "label"] = "maybe"
+    found = failures(bad, mixed, "label")
+    assert "city: required column" in found
+    assert "label: classes within ['no', 'yes']" in found
+
+
+@pytest.mark.parametrize(
+    ("labels", "rule"), [(["a"] * 40, "at least 2 classes"), (["a"] * 38 + ["b"] * 2, "at least 5 rows per class")]
+)
+def test_row_rules(labels, rule) -> None:
+    frame = pd.DataFrame({"x": range(len(labels)), "y": labels})
+    assert rule in [r.rule for r in check_rows(frame, "y", PARAMS) if not r.passed]
+
+
+def test_error_message_names_column_rule_and_fix(cancer) -> None:
+    bad = cancer.copy()
+    bad.loc[0, "mean area"] = -5000.0
+    results = check_profile(profile_frame(bad), profile_frame(cancer), "diagnosis", PARAMS)
+    with pytest.raises(DataValidationError) as info:
+        raise_on_failures(results, has_champion=True)
+    message = str(info.value)
+    assert message.startswith("data validation failed: column 'mean area': values within")
+    assert "min -5000.0" in message and "--model-name" in message and "\n" not in message
+
+
+def test_extra_columns_and_unseen_categories_are_reported_not_refused() -> None:
+    from portable_mlops.data.validation import schema_drift
+
+    reference = pd.DataFrame({"plan": ["basic", "pro"] * 50, "spend": range(100), "label": ["a", "b"] * 50})
+    batch = reference.drop(columns=["label"]).assign(note="x")
+    batch.loc[:4, "plan"] = "enterprise"
+    found = schema_drift(profile_frame(batch), profile_frame(reference), target="label")
+    assert found == {"extra_columns": ["note"], "unseen:plan": ["enterprise"]}
+    assert schema_drift(profile_frame(reference), profile_frame(reference), target="label") == {}

@@ -1,0 +1,46 @@
+"""A re-run on unchanged data reuses the expensive steps and registers nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from materializers.frame import HashedPandasMaterializer, frame_hash
+from tests.conftest import mixed_frame
+
+
+def test_equal_frames_hash_equal_and_any_change_is_seen() -> None:
+    frame = mixed_frame(50)
+    assert frame_hash(frame) == frame_hash(mixed_frame(50))
+    changed_cell = frame.copy()
+    changed_cell.loc[3, "age"] += 1
+    renamed = frame.rename(columns={"age": "years"})
+    retyped = frame.astype({"age": "float32"})
+    reordered = frame.iloc[::-1]
+    hashes = {frame_hash(f) for f in (frame, changed_cell, renamed, retyped, reordered)}
+    assert len(hashes) == 5
+
+
+def test_materializer_hashes_frames_only(tmp_path: Path) -> None:
+    materializer = HashedPandasMaterializer(uri=str(tmp_path))
+    assert materializer.compute_content_hash(mixed_frame(10)) == frame_hash(mixed_frame(10))
+    assert materializer.compute_content_hash(pd.Series([1, 2])) is None
+
+
+def test_frames_are_stored_as_snappy_parquet_and_read_back_equal() -> None:
+    import uuid
+
+    import pyarrow.parquet as pq
+    from zenml.client import Client
+
+    frame = mixed_frame(30)
+    uri = f"{Client().active_stack.artifact_store.path}/test-frames-{uuid.uuid4().hex}"
+    Client().active_stack.artifact_store.makedirs(uri)
+    materializer = HashedPandasMaterializer(uri=uri)
+    materializer.save(frame)
+    assert pq.ParquetFile(materializer.parquet_path).metadata.row_group(0).column(0).compression == "SNAPPY"
+    pd.testing.assert_frame_equal(materializer.load(pd.DataFrame), frame)
+    materializer.save(frame["age"])
+    pd.testing.assert_series_equal(materializer.load(pd.Series), frame["age"], check_names=False)
+    Client().active_stack.artifact_store.rmtree(uri)
