@@ -36,10 +36,11 @@ test: install ## Set up and run the whole test suite (all markers)
 bench: install ## Measure pipeline, serving, profiling and compile costs: benchmarks/results.json + docs/benchmarks.md (~30 min)
 	$(BIN)/python -m benchmarks.run
 
-check: install ## Lint, format check and type check
+check: install ## Lint, format check, type check and the layer contracts (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy portable_mlops steps pipelines stacks run.py benchmarks
+	$(BIN)/mypy portable_mlops steps pipelines stacks materializers run.py benchmarks
+	$(BIN)/lint-imports
 
 format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

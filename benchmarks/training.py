@@ -101,7 +101,7 @@ def scale_config(space: Workspace, data: Path) -> Path:
     """configs/training.yaml on ``data``, searching one XGBoost configuration (what raw XGBoost fits)."""
     config = yaml.safe_load((ROOT / "configs" / "training.yaml").read_text())
     config["parameters"]["source"] = {"uri": str(data), "target": synth.TARGET}
-    config["parameters"]["search"]["candidates"] = [{"family": "xgboost", "grid": SCALE_GRID}]
+    config["parameters"].setdefault("search", {})["candidates"] = [{"family": "xgboost", "grid": SCALE_GRID}]
     path = space.root / f"scale-{data.stem}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path

@@ -33,12 +33,10 @@ class Workspace:
 def workspace(stack: str = "local") -> Iterator[Workspace]:
     """Yield a fresh workspace with ``stacks/<stack>.yaml`` active; remove it afterwards.
 
-    The stack is activated through ``ZENML_ACTIVE_STACK_ID``; the repository's ``.zen/config.yaml``
-    is put back all the same.
+    The stack is activated through ``ZENML_ACTIVE_STACK_ID``; no ZenML repository is used
+    (``isolated_env``), so the checkout's ``.zen/config.yaml`` is never read or written.
     """
     root = Path(tempfile.mkdtemp(prefix="pmlops-bench-"))
-    config = ROOT / ".zen" / "config.yaml"
-    saved = config.read_bytes() if config.exists() else None
     env = {**isolated_env(root / "zenml"), "PYTHONPATH": str(ROOT)}
     try:
         space = Workspace(root, env)
@@ -47,11 +45,8 @@ def workspace(stack: str = "local") -> Iterator[Workspace]:
             f"print(Client().get_stack(ensure_stack({stack!r}, activate=False)).id)"
         )
         stack_id = check(space.python("-c", code), f"importing stacks/{stack}.yaml").stdout.strip().splitlines()[-1]
-        # this workspace's active stack, whatever the repository's .zen/config.yaml says meanwhile
         env["ZENML_ACTIVE_STACK_ID"] = stack_id
         yield space
     finally:
         check(space.python("-m", "portable_mlops.cli.endpoints"), "stopping the benchmark's endpoints")
-        if saved is not None:
-            config.write_bytes(saved)
         shutil.rmtree(root, ignore_errors=True)

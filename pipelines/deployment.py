@@ -8,6 +8,6 @@ from steps import deploy_model
 
 
 @pipeline(name=Pipelines.DEPLOYMENT)
-def deployment_pipeline(deploy: DeployParams) -> None:
+def deployment_pipeline(deploy: DeployParams = DeployParams()) -> None:
     """Deploy the champion blue/green after a smoke check."""
     deploy_model(deploy)

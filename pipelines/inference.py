@@ -9,7 +9,10 @@ from steps import detect_drift, load_data, predict_batch, profile_data, validate
 
 @pipeline(name=Pipelines.INFERENCE)
 def inference_pipeline(
-    source: DataSource, validation: ValidationParams, scoring: ScoringParams, drift: DriftParams
+    source: DataSource,
+    validation: ValidationParams = ValidationParams(),
+    scoring: ScoringParams = ScoringParams(),
+    drift: DriftParams = DriftParams(),
 ) -> None:
     """Validate a batch like training data, score it with the champion, check it for drift."""
     frame = load_data(source)

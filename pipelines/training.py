@@ -26,11 +26,11 @@ from steps import (
 @pipeline(name=Pipelines.TRAINING)
 def training_pipeline(
     source: DataSource,
-    split: SplitParams,
-    search: SearchParams,
-    validation: ValidationParams,
-    evaluation: EvaluationParams,
-    gate: GateParams,
+    split: SplitParams = SplitParams(),
+    search: SearchParams = SearchParams(),
+    validation: ValidationParams = ValidationParams(),
+    evaluation: EvaluationParams = EvaluationParams(),
+    gate: GateParams = GateParams(),
 ) -> None:
     """Train candidates on validated data; promote the best only if it beats the champion and passes
     the evaluation's checks (slice floor, fairness gap)."""

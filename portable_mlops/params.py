@@ -23,8 +23,8 @@ class DataSource(_Params):
     ``wine``, ``iris``), or a CSV / Parquet path or fsspec URI (``s3://...``, ``gs://...``).
     """
 
-    uri: str = "sklearn://breast_cancer"
-    target: str = "diagnosis"
+    uri: str = Field(description="sklearn://<name>, or a CSV / Parquet path or fsspec URI (run.py --data).")
+    target: str = Field(description="The label column (run.py --target).")
     require_target: bool = Field(
         True, description="Training needs labels; a batch to score may come without them (then false)."
     )
@@ -81,8 +81,8 @@ class SearchParams(_Params):
 
     candidates: list[CandidateSpec] = Field(
         default_factory=lambda: [
-            CandidateSpec(family="logistic_regression", grid={"C": [0.1, 1.0]}),
-            CandidateSpec(family="xgboost", grid={"max_depth": [3, 5], "n_estimators": [100]}),
+            CandidateSpec(family="logistic_regression", grid={"C": [0.1, 1.0, 10.0]}),
+            CandidateSpec(family="xgboost", grid={"max_depth": [3, 5], "n_estimators": [100], "learning_rate": [0.1]}),
         ]
     )
     cv_folds: int = Field(3, ge=2, le=10)

@@ -10,6 +10,10 @@ from pathlib import Path
 # Before anything imports zenml: never touch the user's ~/.config/zenml or send analytics.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="pmlops-tests-"))
 os.environ["ZENML_CONFIG_PATH"] = str(_SESSION_DIR / "zenml")
+# ...and no ZenML repository: the checkout's .zen/config.yaml is never read or written by a test (ZenML
+# finds no repository in an empty ZENML_REPOSITORY_PATH; the source root stays the main module's folder)
+(_SESSION_DIR / "no-repository").mkdir()
+os.environ["ZENML_REPOSITORY_PATH"] = str(_SESSION_DIR / "no-repository")
 os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
 os.environ["WHYLOGS_NO_ANALYTICS"] = "True"
 os.environ["AUTO_OPEN_DASHBOARD"] = "false"
@@ -25,14 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _keep_repository_config() -> Iterator[None]:
-    """Tests activate stacks, which ZenML records in the repository's ``.zen/config.yaml``; put the
-    developer's file back afterwards, so a test run leaves no trace in the working copy."""
+def _repository_config_untouched() -> Iterator[None]:
+    """No test may write the checkout's ``.zen/config.yaml`` (a suite killed midway would leave it so):
+    the file is compared, byte for byte, when the session ends."""
     config = ROOT / ".zen" / "config.yaml"
-    saved = config.read_bytes() if config.exists() else None
+    before = config.read_bytes() if config.exists() else None
     yield
-    if saved is not None:
-        config.write_bytes(saved)
+    after = config.read_bytes() if config.exists() else None
+    assert after == before, f"the test session changed {config}; tests must use an isolated ZenML config"
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +64,16 @@ def mixed_frame(n: int = 240, seed: int = 0) -> pd.DataFrame:
     frame.loc[rng.choice(n, n // 10, replace=False), "income"] = np.nan
     frame.loc[rng.choice(n, n // 10, replace=False), "city"] = None
     return frame
+
+
+def group_frame(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Synthetic data with a sensitive column ``group``: for group b the label follows ``x`` with a
+    higher threshold, so a model that may not see ``group`` misses b's positives near the boundary."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["a", "b"], n)
+    x = rng.normal(size=n)
+    label = np.where(x > np.where(group == "a", 0.0, -0.8), "yes", "no")
+    return pd.DataFrame({"x": x, "noise": rng.normal(size=n), "group": group, "label": label})
 
 
 @pytest.fixture

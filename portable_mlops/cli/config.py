@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from portable_mlops.data.loading import BUILTIN_PREFIX, default_model_name
 from portable_mlops.errors import UserFacingError
@@ -101,3 +102,35 @@ def with_docker_settings(config: dict[str, Any], registry_uri: str | None) -> di
         settings["docker"] = docker
     out["settings"] = settings
     return out
+
+
+def parameter_models(kind: str) -> dict[str, type[BaseModel]]:
+    """The parameter model of each parameter of pipeline ``kind`` (``training``, ...), from its signature."""
+    import typing
+
+    import pipelines
+
+    entrypoint = getattr(pipelines, f"{kind}_pipeline").entrypoint
+    hints = typing.get_type_hints(entrypoint)
+    return {name: hint for name, hint in hints.items() if isinstance(hint, type) and issubclass(hint, BaseModel)}
+
+
+def repeated_defaults(model: type[BaseModel], values: dict[str, Any], prefix: str = "") -> list[str]:
+    """The keys of ``values`` (dotted, nested models included) whose value equals the model's default.
+
+    The parameter models are the one source of defaults: a config file that repeats one would drift
+    from it the day the default changes. Call after validating ``values`` (unknown keys raise KeyError).
+    """
+    from pydantic_core import PydanticUndefined
+
+    given = model.model_validate(values)  # the values as the model reads them (validators applied)
+    repeated = []
+    for key, value in values.items():
+        default = model.model_fields[key].get_default(call_default_factory=True)
+        if default is PydanticUndefined:
+            continue
+        if isinstance(value, dict) and isinstance(default, BaseModel):
+            repeated += repeated_defaults(type(default), value, f"{prefix}{key}.")
+        elif getattr(given, key) == default:
+            repeated.append(f"{prefix}{key}")
+    return repeated

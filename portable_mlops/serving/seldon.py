@@ -8,7 +8,8 @@ SeldonDeployment per model (``pmlops-<model>``) keeps one URL across updates; a 
 predictor of the same SeldonDeployment with a share of the traffic.
 
 ZenML 0.98's integration is extended, not patched: each fix below is a small override with a name,
-tested in ``tests/seldon/test_fixes.py``, and could be offered upstream as it is.
+tested in ``tests/unit/serving/test_seldon.py`` and ``tests/unit/stacks/test_seldon_flavor.py``,
+and could be offered upstream as it is.
 
 * F1 ``model layout`` - ZenML's sklearn path copies ``<artifact>/model`` but the materializer writes
   ``artifact.pkl``. Here the served directory is an MLflow model, and :func:`check_layout` refuses a

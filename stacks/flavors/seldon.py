@@ -1,7 +1,7 @@
 """The ``pmlops_seldon`` model deployer: ZenML 0.98's Seldon Core deployer with its flaws fixed.
 
 Each fix is a small override with a name (the list is in ``portable_mlops/seldon.py``); tests in
-``tests/seldon/test_fixes.py`` show the flaw in ZenML's class and its absence here:
+``tests/unit/stacks/test_seldon_flavor.py`` show the flaw in ZenML's class and its absence here:
 
 * F2 ``S3 credentials order`` - :meth:`PortableSeldonDeployer._convert_artifact_store_secret`.
 * F4 ``optional fields`` - :class:`PortableSeldonDeployerConfig` (``secret``, ``kubernetes_secret_name``).

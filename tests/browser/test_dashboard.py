@@ -95,7 +95,7 @@ def test_drift_report_visualization_renders_offline(dashboard, runs, browser, sc
 
 
 #: The local stack's tracking store, found through its artifact store (not the active stack, which
-#: concurrent test sessions switch in the repository's .zen).
+#: other tests may switch).
 TRACKING_STORE = """
 import json
 from zenml.client import Client

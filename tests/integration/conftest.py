@@ -32,8 +32,8 @@ class Result:
 def run_cli(*args: str, timeout: int = 600) -> Result:
     """Run ``python run.py --stack local ARGS`` in the repository, sharing the session's ZenML config.
 
-    ``--stack local`` every time (idempotent): the active stack is also kept in the repository's
-    ``.zen``, which other test modules (the remote stacks) change.
+    ``--stack local`` every time (idempotent): the session's global ZenML config holds the active
+    stack (no ZenML repository is used: tests/conftest.py), which other tests may switch.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}  # set by in-process checks
     stack = [] if "--stack" in args else ["--stack", "local"]

@@ -209,7 +209,7 @@ def test_forced_redeploy_replaces_the_old_service(tmp_path: Path) -> None:
     from tests.conftest import ROOT
 
     config = yaml.safe_load((ROOT / "configs" / "deployment.yaml").read_text())
-    config["parameters"]["deploy"]["force"] = True
+    config.setdefault("parameters", {}).setdefault("deploy", {})["force"] = True
     path = tmp_path / "deploy.yaml"
     path.write_text(yaml.safe_dump(config))
     from zenml.services.service import BaseDeploymentService

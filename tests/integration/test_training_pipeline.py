@@ -66,8 +66,10 @@ def test_worse_model_stays_challenger(first_run, tmp_path: Path) -> None:
     from zenml.enums import ModelStages
 
     config = yaml.safe_load((ROOT / "configs" / "training.yaml").read_text())
-    config["parameters"]["search"]["candidates"] = [{"family": "logistic_regression", "grid": {"C": [1e-5]}}]
-    config["parameters"]["split"]["test_size"] = 0.3
+    config["parameters"].setdefault("search", {})["candidates"] = [
+        {"family": "logistic_regression", "grid": {"C": [1e-5]}}
+    ]
+    config["parameters"].setdefault("split", {})["test_size"] = 0.3
     path = tmp_path / "worse.yaml"
     path.write_text(yaml.safe_dump(config))
     before = champion(MODEL)

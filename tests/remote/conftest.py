@@ -27,31 +27,10 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
 def local_dag(kind: str) -> dict[str, list[str]]:
     """The pipeline's DAG as ZenML builds it from the pipeline code, with KFP's task names."""
     import pipelines
-    from portable_mlops.cli.config import CONFIGS_DIR, load_config
-    from portable_mlops.params import (
-        DataSource,
-        DeployParams,
-        DriftParams,
-        EvaluationParams,
-        GateParams,
-        ScoringParams,
-        SearchParams,
-        SplitParams,
-        ValidationParams,
-    )
+    from portable_mlops.cli.config import CONFIGS_DIR, load_config, parameter_models
 
-    models = {
-        "source": DataSource,
-        "split": SplitParams,
-        "search": SearchParams,
-        "validation": ValidationParams,
-        "evaluation": EvaluationParams,
-        "gate": GateParams,
-        "deploy": DeployParams,
-        "scoring": ScoringParams,
-        "drift": DriftParams,
-    }
-    parameters = load_config(CONFIGS_DIR / f"{kind}.yaml")["parameters"]
+    models = parameter_models(kind)
+    parameters = load_config(CONFIGS_DIR / f"{kind}.yaml").get("parameters") or {}
     pipeline = getattr(pipelines, f"{kind}_pipeline")
     pipeline.prepare(**{name: models[name](**value) for name, value in parameters.items()})
     dash = lambda name: name.replace("_", "-")  # noqa: E731

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,15 +26,23 @@ BUCKET = "pmlops-artifacts"
 IMAGE = "registry.example.com/portable-mlops/portable-mlops:0.1.0"  # stacks/kubeflow.yaml + configs/docker.yaml
 
 
+#: An empty directory given as ZenML's repository path: ZenML then finds no repository, so no client
+#: of a test or benchmark reads or writes the checkout's ``.zen/config.yaml`` (its active stack is the
+#: isolated ZENML_CONFIG_PATH's), and the source root stays the checkout (the main module's directory).
+NO_REPOSITORY = Path(tempfile.gettempdir()) / "pmlops-no-zenml-repository"
+
+
 def isolated_env(config_path: Path | None = None) -> dict[str, str]:
-    """This process's environment without any ZenML or MLflow setting, analytics and browser off;
-    with ``config_path``, a ZenML config of its own there."""
+    """This process's environment without any ZenML or MLflow setting, analytics and browser off, and
+    no ZenML repository (:data:`NO_REPOSITORY`); with ``config_path``, a ZenML config of its own there."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENML_", "MLFLOW_"))}
+    NO_REPOSITORY.mkdir(exist_ok=True)
     env.update(
         ZENML_ANALYTICS_OPT_IN="false",
         AUTO_OPEN_DASHBOARD="false",
         ZENML_AUTO_OPEN_DASHBOARD="false",
         WHYLOGS_NO_ANALYTICS="True",
+        ZENML_REPOSITORY_PATH=str(NO_REPOSITORY),
     )
     if config_path is not None:
         env["ZENML_CONFIG_PATH"] = str(config_path)

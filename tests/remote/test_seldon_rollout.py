@@ -109,7 +109,7 @@ def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFact
     def deploy(stage: str, *args: str, **deploy_params: Any) -> subprocess.CompletedProcess[str]:
         result.marks[stage] = len(double.requests)
         config = yaml.safe_load((ROOT / "configs" / "deployment.yaml").read_text())
-        config["parameters"]["deploy"].update(deploy_params)
+        config.setdefault("parameters", {}).setdefault("deploy", {}).update(deploy_params)
         path = tmp / f"{stage}.yaml"
         path.write_text(yaml.safe_dump(config))
         proc = subprocess.run(
@@ -129,7 +129,7 @@ def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFact
             STACK % {"s3": remote.s3_url, "mlflow": remote.mlflow_url, "kfp": remote.kfp_url, "k8s": remote.k8s_url},
             env,
         )
-        env["ZENML_ACTIVE_STACK_ID"] = stack_id  # this client's active stack, whatever .zen/config.yaml says
+        env["ZENML_ACTIVE_STACK_ID"] = stack_id  # this client's active stack, whatever its config says
         deploy("create")
         deploy("update", replicas=2)
         deploy("promote-without-canary", rollout="promote")

@@ -1,14 +1,11 @@
-"""Configs and stack files: schema, overrides, and that they name real ZenML flavors."""
+"""The parameter models: bad values are refused with a message that says how to fix them."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 import portable_mlops.compat  # noqa: F401
-from portable_mlops.cli.config import load_config
 from portable_mlops.params import (
     DataSource,
     DeployParams,
@@ -16,29 +13,10 @@ from portable_mlops.params import (
     GateParams,
     SearchParams,
     SliceSpec,
-    SplitParams,
-    ValidationParams,
-)
-from portable_mlops.serving.seldon import (
-    PortableSeldonConfig,
-    PredictorConfig,
-    SeldonError,
-    render,
 )
 from tests.conftest import ROOT
 
 TRAINING = ROOT / "configs" / "training.yaml"
-
-
-def test_training_config_parameters_validate() -> None:
-    params = load_config(TRAINING)["parameters"]
-    DataSource(**params["source"])
-    SplitParams(**params["split"])
-    SearchParams(**params["search"])
-    ValidationParams(**params["validation"])
-    evaluation = EvaluationParams(**params["evaluation"])
-    assert evaluation.slices.floor is not None and evaluation.slices.columns  # the default data is sliced and gated
-    GateParams(**params["gate"])
 
 
 def test_bad_parameters_say_how_to_fix() -> None:
@@ -56,25 +34,6 @@ def test_bad_parameters_say_how_to_fix() -> None:
         EvaluationParams(performance={"noise_floor": {"latency": 1.0}})
 
 
-pytestmark = pytest.mark.seldon
-
-
-def config_for(predictors: list[tuple[str, str, int]], **params: Any) -> PortableSeldonConfig:
-    deploy = DeployParams(**params)
-    from zenml.integrations.seldon.seldon_client import SeldonResourceRequirements
-
-    return PortableSeldonConfig(
-        model_name="breast_cancer_classifier",
-        replicas=deploy.replicas,
-        resources=SeldonResourceRequirements(**deploy.resources.model_dump()),
-        secret_name="zenml-seldon-core-store",
-        predictors=[
-            PredictorConfig(name=n, registry_version=v, model_uri=f"s3://bucket/served-models/m/v{v}", traffic=t)
-            for n, v, t in predictors
-        ],
-    )
-
-
 def test_bad_rollout_settings_are_refused_with_the_fix() -> None:
     with pytest.raises(ValidationError, match="less than or equal to 99"):
         DeployParams(canary_traffic=150)
@@ -82,5 +41,3 @@ def test_bad_rollout_settings_are_refused_with_the_fix() -> None:
         DeployParams(resources={"requests": {"cpu": "lots"}})
     with pytest.raises(ValidationError, match="unknown resources"):
         DeployParams(resources={"requests": {"gpu": "1"}})
-    with pytest.raises(SeldonError, match="add up to 100"):
-        render("pmlops-m", config_for([("main", "1", 90), ("canary", "2", 20)]))

@@ -1,11 +1,12 @@
-"""Configs and stack files: schema, overrides, and that they name real ZenML flavors."""
+"""Run configs: one source of defaults, the command line's overrides, and unreadable files."""
 
 from pathlib import Path
 
 import pytest
 
-from portable_mlops.cli.config import apply_overrides, load_config
+from portable_mlops.cli.config import CONFIGS_DIR, apply_overrides, load_config, parameter_models, repeated_defaults
 from portable_mlops.errors import UserFacingError
+from portable_mlops.params import EvaluationParams, SplitParams
 from tests.conftest import ROOT
 
 TRAINING = ROOT / "configs" / "training.yaml"
@@ -17,7 +18,6 @@ def test_overrides_give_new_data_its_own_model(tmp_path: Path) -> None:
     assert out["parameters"]["source"] == {
         "uri": str(Path("data/churn.csv").resolve()),
         "target": "churned",
-        "forbidden_features": [],
     }
     assert out["model"]["name"] == "churn_classifier"
     assert config["parameters"]["source"]["uri"] == "sklearn://breast_cancer"  # the original is untouched
@@ -31,3 +31,35 @@ def test_missing_and_broken_config_files(tmp_path: Path) -> None:
     broken.write_text("parameters: [unclosed\n")
     with pytest.raises(UserFacingError, match="not valid YAML"):
         load_config(broken)
+
+
+@pytest.mark.parametrize("kind", ["training", "deployment", "inference"])
+def test_config_files_hold_only_what_differs_from_the_defaults(kind: str) -> None:
+    models = parameter_models(kind)
+    for group, values in (load_config(CONFIGS_DIR / f"{kind}.yaml").get("parameters") or {}).items():
+        assert group in models, f"configs/{kind}.yaml: unknown parameter group '{group}'"
+        models[group](**values)  # unknown fields and bad values raise
+        assert repeated_defaults(models[group], values) == [], f"configs/{kind}.yaml repeats defaults of {group}"
+
+
+def test_the_default_data_is_sliced_and_gated() -> None:
+    evaluation = EvaluationParams(**load_config(CONFIGS_DIR / "training.yaml")["parameters"]["evaluation"])
+    assert evaluation.slices.floor is not None and evaluation.slices.columns
+
+
+def test_repeated_defaults_are_found_at_any_depth_and_unknown_fields_refused() -> None:
+    from pydantic import ValidationError
+
+    assert repeated_defaults(SplitParams, {"test_size": 0.25, "seed": 7}) == ["test_size"]
+    nested = {"slices": {"metric": "accuracy", "floor": 0.9}, "decay": {"shifts": [2, 0, 0.5, 1, 1.5]}}
+    assert repeated_defaults(EvaluationParams, nested) == ["slices.metric", "decay.shifts"]
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        EvaluationParams(**{"slices": {"colums": []}})
+
+
+def test_docker_settings_hold_only_what_differs_from_zenml_defaults() -> None:
+    from zenml.config import DockerSettings
+
+    docker = load_config(CONFIGS_DIR / "docker.yaml")["settings"]["docker"]
+    DockerSettings(**docker)
+    assert repeated_defaults(DockerSettings, docker) == []

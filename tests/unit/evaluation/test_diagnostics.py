@@ -17,20 +17,11 @@ from portable_mlops.evaluation.diagnostics import (
 from portable_mlops.evaluation.metrics import score
 from portable_mlops.modeling.estimators import build_candidate
 from portable_mlops.params import DecayParams
-
-
-def _group_data(n: int = 600, seed: int = 0) -> pd.DataFrame:
-    """Synthetic data with a sensitive column ``group``: for group b the label follows ``x`` with a
-    higher threshold, so a model that may not see ``group`` misses b's positives near the boundary."""
-    rng = np.random.default_rng(seed)
-    group = rng.choice(["a", "b"], n)
-    x = rng.normal(size=n)
-    label = np.where(x > np.where(group == "a", 0.0, -0.8), "yes", "no")
-    return pd.DataFrame({"x": x, "noise": rng.normal(size=n), "group": group, "label": label})
+from tests.conftest import group_frame
 
 
 def test_quality_falls_as_the_shift_of_the_important_columns_grows() -> None:
-    data = _group_data(800, seed=1).drop(columns=["group"])
+    data = group_frame(800, seed=1).drop(columns=["group"])
     X, y = data.drop(columns=["label"]), data["label"]
     model = build_candidate("logistic_regression", X, seed=0).fit(X.iloc[:500], y.iloc[:500])
     X_test, y_test = X.iloc[500:], y.iloc[500:]
@@ -48,7 +39,7 @@ def test_quality_falls_as_the_shift_of_the_important_columns_grows() -> None:
 
 
 def test_features_that_add_nothing_are_flagged() -> None:
-    data = _group_data(400, seed=2).drop(columns=["group"]).assign(constant=1.0)
+    data = group_frame(400, seed=2).drop(columns=["group"]).assign(constant=1.0)
     X, y = data.drop(columns=["label"]), data["label"]
     model = build_candidate("random_forest", X, seed=0).fit(X, y)
     importance = feature_importance(model, X, y, top=None)

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from portable_mlops.evaluation.holdout import evaluate_holdout
 from portable_mlops.lifecycle.gate import decide
 from portable_mlops.modeling.estimators import build_candidate
 from portable_mlops.modeling.features import check_not_used, model_inputs
 from portable_mlops.params import DataSource, EvaluationParams, GateParams
-
-
-def _group_data(n: int = 600, seed: int = 0) -> pd.DataFrame:
-    """Synthetic data with a sensitive column ``group``: for group b the label follows ``x`` with a
-    higher threshold, so a model that may not see ``group`` misses b's positives near the boundary."""
-    rng = np.random.default_rng(seed)
-    group = rng.choice(["a", "b"], n)
-    x = rng.normal(size=n)
-    label = np.where(x > np.where(group == "a", 0.0, -0.8), "yes", "no")
-    return pd.DataFrame({"x": x, "noise": rng.normal(size=n), "group": group, "label": label})
+from tests.conftest import group_frame
 
 
 def test_inclusion_end_to_end_the_sensitive_column_is_forbidden_sliced_and_gated() -> None:
-    data = _group_data()
+    data = group_frame()
     source = DataSource(uri="groups.csv", target="label", forbidden_features=["group"])
     train, test = data.iloc[:400], data.iloc[400:].reset_index(drop=True)
     X, dropped = model_inputs(train, source)

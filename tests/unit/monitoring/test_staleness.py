@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from portable_mlops.evaluation.metrics import score
 from portable_mlops.modeling.estimators import build_candidate
 from portable_mlops.monitoring.staleness import expected_quality
+from tests.conftest import group_frame
 
 
 def test_champion_staleness() -> None:
@@ -20,21 +20,11 @@ def test_champion_staleness() -> None:
     assert staleness(5 * day, 0, 30) == (0.0, False)  # clock skew: never negative
 
 
-def _group_data(n: int = 600, seed: int = 0) -> pd.DataFrame:
-    """Synthetic data with a sensitive column ``group``: for group b the label follows ``x`` with a
-    higher threshold, so a model that may not see ``group`` misses b's positives near the boundary."""
-    rng = np.random.default_rng(seed)
-    group = rng.choice(["a", "b"], n)
-    x = rng.normal(size=n)
-    label = np.where(x > np.where(group == "a", 0.0, -0.8), "yes", "no")
-    return pd.DataFrame({"x": x, "noise": rng.normal(size=n), "group": group, "label": label})
-
-
 def test_expected_quality_of_a_batch_moves_the_holdout_by_the_batch_shift() -> None:
     from portable_mlops.cli.summary import _expected
     from portable_mlops.data.profiling import profile_frame
 
-    data = _group_data(800, seed=3).drop(columns=["group"])
+    data = group_frame(800, seed=3).drop(columns=["group"])
     X, y = data.drop(columns=["label"]), data["label"]
     model = build_candidate("logistic_regression", X, seed=0).fit(X.iloc[:500], y.iloc[:500])
     X_test, y_test = X.iloc[500:], y.iloc[500:]

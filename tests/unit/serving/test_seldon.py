@@ -135,3 +135,8 @@ def test_the_schema_check_can_fail(crd: Any) -> None:
 def test_deployment_name_is_a_stable_dns_label() -> None:
     assert deployment_name("Breast_Cancer classifier") == "pmlops-breast-cancer-classifier"
     assert len(deployment_name("x" * 100)) <= 63
+
+
+def test_traffic_shares_must_add_up_to_100() -> None:
+    with pytest.raises(SeldonError, match="add up to 100"):
+        render("pmlops-m", config_for([("main", "1", 90), ("canary", "2", 20)]))
