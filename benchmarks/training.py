@@ -11,6 +11,7 @@ import yaml
 from benchmarks import synth
 from benchmarks.common import ROOT, check, ratio, spread
 from benchmarks.workspace import Workspace
+from tests.remote.services import with_source_root
 
 #: The training pipeline's steps (pipelines/training.py).
 STEPS = 8
@@ -75,7 +76,7 @@ def newest_run(space: Workspace) -> dict[str, Any]:
         "span = lambda r: (r.end_time - r.start_time).total_seconds() if r.end_time and r.start_time else 0.0; "
         "print(json.dumps({'run_s': span(run), 'steps': {n: [s.status.value, span(s)] for n, s in run.steps.items()}}))"
     )
-    out = check(space.python("-c", code), "reading the run's steps").stdout.strip().splitlines()[-1]
+    out = check(space.python("-c", with_source_root(code)), "reading the run's steps").stdout.strip().splitlines()[-1]
     return dict(json.loads(out))
 
 

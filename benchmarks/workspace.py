@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import PYTHON, ROOT, Process, check, run_process
-from tests.remote.services import isolated_env
+from tests.remote.services import isolated_env, with_source_root
 
 
 @dataclass
@@ -44,7 +44,11 @@ def workspace(stack: str = "local") -> Iterator[Workspace]:
             "from zenml.client import Client; from portable_mlops.cli.stack_setup import ensure_stack; "
             f"print(Client().get_stack(ensure_stack({stack!r}, activate=False)).id)"
         )
-        stack_id = check(space.python("-c", code), f"importing stacks/{stack}.yaml").stdout.strip().splitlines()[-1]
+        stack_id = (
+            check(space.python("-c", with_source_root(code)), f"importing stacks/{stack}.yaml")
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         env["ZENML_ACTIVE_STACK_ID"] = stack_id
         yield space
     finally:

@@ -24,7 +24,7 @@ import pytest
 
 from tests.browser.chromium import BINARY, Chromium
 from tests.conftest import ROOT
-from tests.remote.services import free_port, isolated_env, wait_for
+from tests.remote.services import free_port, isolated_env, wait_for, with_source_root
 from tests.security.test_loopback import listening
 
 #: Where the screenshots are kept (git-ignored); each test prints the paths it wrote.
@@ -46,7 +46,7 @@ class Dashboard:
         )
 
     def python(self, code: str) -> str:
-        proc = self.command("-c", code, timeout=300)
+        proc = self.command("-c", with_source_root(code), timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]
         return proc.stdout
 

@@ -32,6 +32,12 @@ IMAGE = "registry.example.com/portable-mlops/portable-mlops:0.1.0"  # stacks/kub
 NO_REPOSITORY = Path(tempfile.gettempdir()) / "pmlops-no-zenml-repository"
 
 
+def with_source_root(code: str) -> str:
+    """``code`` for ``python -c``, first making the checkout ZenML's source root: without a ZenML
+    repository (:data:`NO_REPOSITORY`) ZenML takes the main module's folder, and ``-c`` has none."""
+    return f"from zenml.utils import source_utils; source_utils.set_custom_source_root({str(ROOT)!r})\n{code}"
+
+
 def isolated_env(config_path: Path | None = None) -> dict[str, str]:
     """This process's environment without any ZenML or MLflow setting, analytics and browser off, and
     no ZenML repository (:data:`NO_REPOSITORY`); with ``config_path``, a ZenML config of its own there."""
@@ -110,7 +116,12 @@ class Remote:
     def python(self, code: str) -> str:
         """Run Python code as a client of the ZenML server; return its stdout."""
         proc = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", with_source_root(code)],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
         return proc.stdout

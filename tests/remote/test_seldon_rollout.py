@@ -22,7 +22,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.remote.k8s_api_double import KubernetesApiTestDouble, Request
-from tests.remote.services import Remote
+from tests.remote.services import Remote, with_source_root
 
 pytestmark = pytest.mark.seldon
 CRD = ROOT.parent / "shared" / "schemas" / "seldondeployments_crd_v1.18.2.yaml"
@@ -90,7 +90,9 @@ def aliases(remote: Remote, env: dict[str, str]) -> dict[str, str]:
 
 
 def run_python(code: str, env: dict[str, str]) -> str:
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", with_source_root(code)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout.strip().splitlines()[-1]
 
