@@ -1,9 +1,14 @@
 # The README's commands. `make help` lists them.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# Python 3.11 or 3.12 (whylogs has no wheels for 3.13 yet). PYTHON=python3.12 chooses; a pyenv-installed
+# interpreter that is not pyenv's active version (its shim refuses) is found under $(PYENV_ROOT)/versions.
+PYTHON ?= $(firstword $(foreach p,python3.11 python3.12 python3,$(shell $(p) -c 'import sys; print(sys.executable)' 2>/dev/null)))
+PY := $(or $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/$(patsubst python%,%,$(notdir $(PYTHON)))*/bin/$(notdir $(PYTHON)))),$(PYTHON))
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs the lock in seconds from its cache; pip is the fallback when uv is neither on PATH nor installable.
+UV_VERSION := 0.13.8
 export ZENML_ANALYTICS_OPT_IN ?= false
 export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
@@ -12,16 +17,23 @@ IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
 CONTAINER ?= $(shell command -v docker || command -v podman)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench check lint format lock clean stop image dashboard dashboard-stop mlflow-ui
+.PHONY: help install run drift test bench check lint format lock clean stop image dashboard dashboard-stop mlflow-ui
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (numpy 2.4 needs >= 3.11; the lock is built on 3.11): install python3.11 or set PYTHON=/path/to/python3.11")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+$(STAMP): requirements/dev.lock pyproject.toml
+	@v=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); case "$$v" in 3.11|3.12) ;; \
+	  *) echo "error: Python 3.11 or 3.12 is required, PYTHON=$(PYTHON) is $${v:-not found} (whylogs has no wheels for 3.13 yet; numpy 2.4 needs 3.11+): install one, or set PYTHON=python3.12" >&2; exit 1;; esac
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -V)" != "$$($(PY) -V)" ]; then echo "$(VENV) holds $$($(BIN)/python -V): recreating it for $$($(PY) -V)"; rm -rf $(VENV); fi
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@if command -v uv >/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" 2>/dev/null; then \
+	  uv=$$(command -v uv || echo $(BIN)/uv); echo "installing requirements/dev.lock with $$($$uv --version)"; \
+	  $$uv pip install --quiet --python $(BIN)/python -r requirements/dev.lock; \
+	else \
+	  echo "uv is not available: installing requirements/dev.lock with pip"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.lock; \
+	fi
 	test -d .zen || $(BIN)/zenml init
 	touch $(STAMP)
 
@@ -30,8 +42,13 @@ install: $(STAMP) ## Create .venv with the locked environment and initialise Zen
 run: install ## Set up, import + activate the local stack, run the pipelines, print a summary
 	$(BIN)/python run.py --stack local
 
-test: install ## Set up and run the whole test suite (all markers)
-	$(BIN)/python -m pytest
+drift: install ## Score a drifted batch of the default data (4 columns moved 1.5 std): drift report, then retraining on it
+	mkdir -p batches
+	$(BIN)/python -m portable_mlops.data.batches --rows 200 --shift 1.5 --seed 1 --out batches/drifted.csv
+	$(BIN)/python run.py --pipeline inference --data batches/drifted.csv --model-name breast_cancer_classifier --retrain-on-drift
+
+test: install ## Set up and run the whole test suite (all markers; PYTEST_ARGS="tests/unit" for a part)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install ## Measure pipeline, serving, profiling and compile costs: benchmarks/results.json + docs/benchmarks.md (~30 min)
 	$(BIN)/python -m benchmarks.run
@@ -46,12 +63,11 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lock: ## Re-resolve the pins in pyproject.toml into requirements.lock (needs network)
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --upgrade "pip==25.3"
-	.lock-venv/bin/python -m pip install --quiet ".[dev]"
-	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^portable-mlops' > requirements.lock
-	rm -rf .lock-venv
+lock: install ## Re-resolve pyproject.toml into requirements/runtime.lock (the step image) and requirements/dev.lock (needs network)
+	@uv=$$(command -v uv || echo $(BIN)/uv); for kind in runtime dev; do \
+	  extra=$$([ $$kind = dev ] && echo "--extra dev"); \
+	  $$uv pip compile pyproject.toml --universal $$extra --quiet --no-header --annotation-style line -o requirements/$$kind.lock || exit 1; \
+	done; echo "wrote requirements/runtime.lock and requirements/dev.lock (one lock for Python 3.11 and 3.12; earlier pins kept where they still fit)"
 
 clean: ## Remove the virtual environment and caches (not your ZenML or MLflow state)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

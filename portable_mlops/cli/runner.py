@@ -92,9 +92,12 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     if config.get("model", {}).get("version") == "production":
         _require_champion(config)
     from zenml.client import Client
+    from zenml.orchestrators import ContainerizedOrchestrator
 
-    registry = Client().active_stack.container_registry
-    config = with_docker_settings(config, registry.config.uri if registry is not None else None)
+    stack = Client().active_stack
+    if isinstance(stack.orchestrator, ContainerizedOrchestrator):  # only stacks that run steps in an image
+        registry = stack.container_registry
+        config = with_docker_settings(config, registry.config.uri if registry is not None else None)
     pipeline = _pipeline(kind)
     path = write_config(config)
     started = datetime.now(UTC).replace(tzinfo=None)

@@ -197,4 +197,5 @@ def where_to_look() -> list[str]:
         f"  ZenML dashboard: {dashboard}",
         "  MLflow UI:       make mlflow-ui (experiments, candidate runs, registered models)",
         "  reports:         artifacts data_profile, evaluation_report and drift_report of the runs above",
+        "  drift:           make drift (scores a drifted batch: the drift report, then retraining on it)",
     ]

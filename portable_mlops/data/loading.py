@@ -14,6 +14,9 @@ from portable_mlops.errors import DataSourceError
 from portable_mlops.params import DataSource, SplitParams
 
 BUILTIN_PREFIX = "sklearn://"
+#: The rows of the champion's holdout: rows it was evaluated on and never trained on. Resolved by the
+#: pipelines (the load step reads the champion's ``test_set`` artifact), since only they know the champion.
+CHAMPION_HOLDOUT = "champion://holdout"
 _BUILTINS: dict[str, Callable[..., object]] = {
     "breast_cancer": datasets.load_breast_cancer,
     "wine": datasets.load_wine,
@@ -50,6 +53,11 @@ def _exists(uri: str) -> bool:
 
 def read_table(uri: str) -> pd.DataFrame:
     """Read a CSV or Parquet file from a path or fsspec URI, turning every failure into a clear error."""
+    if uri == CHAMPION_HOLDOUT:
+        raise DataSourceError(
+            f"{CHAMPION_HOLDOUT} names the champion's holdout, which only a pipeline run can read; "
+            "run the inference pipeline with it, or pass a CSV/Parquet path with --data"
+        )
     if uri.startswith(BUILTIN_PREFIX):
         return load_builtin(uri[len(BUILTIN_PREFIX) :])
     lower = uri.lower()
@@ -174,9 +182,10 @@ def _normalise(out: pd.DataFrame, target: str) -> pd.DataFrame:
     return out
 
 
-def load_source(source: DataSource) -> pd.DataFrame:
-    """Read and prepare the data a :class:`DataSource` names."""
-    return prepare_frame(read_table(source.uri), source.target, source.require_target)
+def load_source(source: DataSource, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and prepare the data a :class:`DataSource` names (``frame``: already read, e.g. the
+    champion's holdout for :data:`CHAMPION_HOLDOUT`)."""
+    return prepare_frame(read_table(source.uri) if frame is None else frame, source.target, source.require_target)
 
 
 def default_model_name(uri: str) -> str:

@@ -12,12 +12,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pandas as pd
+
+from portable_mlops.data.loading import CHAMPION_HOLDOUT, load_source
 from portable_mlops.errors import UserFacingError
 from portable_mlops.evaluation.holdout import Champion
 from portable_mlops.evaluation.metrics import score
 from portable_mlops.lifecycle.registry import active_registry, load_version, version_by_alias
 from portable_mlops.monitoring.staleness import ExpectedQuality, expected_quality
 from portable_mlops.names import Aliases, Artifacts
+from portable_mlops.params import DataSource
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +175,17 @@ def expected_on_batch(model_name: str, target: str, batch: Any, reference: Any) 
     except Exception as exc:  # noqa: BLE001 - an estimate for monitoring must never stop the drift check
         logger.warning("Expected quality at this batch's shift not computed: %s: %s", type(exc).__name__, exc)
         return None
+
+
+def load_data_for(model_name: str, source: DataSource) -> pd.DataFrame:
+    """The data ``source`` names, with :data:`~portable_mlops.data.loading.CHAMPION_HOLDOUT` read as the
+    holdout of ``model_name``'s champion (rows it never trained on), everything else as files."""
+    if source.uri != CHAMPION_HOLDOUT:
+        return load_source(source)
+    holdout = production_artifact(model_name, Artifacts.TEST_SET)
+    if holdout is None:
+        raise NoChampionError(
+            f"model '{model_name}' has no champion, so {CHAMPION_HOLDOUT} has no rows; train one first: "
+            "python run.py --pipeline training"
+        )
+    return load_source(source, holdout)

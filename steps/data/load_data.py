@@ -3,17 +3,18 @@
 from typing import Annotated
 
 import pandas as pd
-from zenml import log_metadata, step
+from zenml import get_step_context, log_metadata, step
 
 from materializers import HashedPandasMaterializer
-from portable_mlops.data.loading import load_source
+from portable_mlops.lifecycle.champion import load_data_for
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource
 
 
 @step(enable_cache=False, output_materializers=HashedPandasMaterializer)
 def load_data(source: DataSource) -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]:
-    """Read the data source and normalise its column types.
+    """Read the data source and normalise its column types (``champion://holdout``: the rows of the
+    champion's holdout, which it never trained on).
 
     Never cached: the file behind a URI can change while the URI stays the same. The frame is stored
     with a content hash, so the steps after it are cached when the data did not change.
@@ -24,7 +25,7 @@ def load_data(source: DataSource) -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]
     Returns:
         The frame: numeric features as float, others as text, rows without a label dropped.
     """
-    frame = load_source(source)
+    frame = load_data_for(get_step_context().model.name, source)
     log_metadata(
         metadata={"source": source.uri, "target": source.target, "rows": len(frame), "columns": frame.shape[1]},
         infer_artifact=True,
