@@ -8,7 +8,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # uv installs the lock in seconds from its cache; pip is the fallback when uv is neither on PATH nor installable.
+# UV_SYSTEM_CERTS: uv trusts the system's certificate store, as pip does (corporate TLS proxies need it).
 UV_VERSION := 0.13.8
+export UV_SYSTEM_CERTS ?= 1
 export ZENML_ANALYTICS_OPT_IN ?= false
 export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
