@@ -16,10 +16,10 @@ export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
 
 IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
-CONTAINER ?= $(shell command -v docker || command -v podman)
+MODEL ?= models:/breast_cancer_classifier@champion
 
 .DEFAULT_GOAL := help
-.PHONY: help install run drift test bench check lint format lock clean stop image dashboard dashboard-stop mlflow-ui
+.PHONY: help install run drift test bench check lint format lock clean stop image serving-image dashboard dashboard-stop mlflow-ui
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -86,6 +86,8 @@ dashboard-stop: install ## Stop the ZenML dashboard started by make dashboard
 mlflow-ui: install ## Serve the MLflow UI on the local tracking store (MLFLOW_UI_PORT=<port>; Ctrl+C stops it)
 	$(BIN)/python -m portable_mlops.cli.dashboard mlflow
 
-image: ## Build and push the step image for Kubeflow/Vertex (IMAGE=<registry>/portable-mlops:0.1.0)
-	$(CONTAINER) build -t $(IMAGE) .
-	$(CONTAINER) push $(IMAGE)
+image: install ## Build the step image for Kubeflow/Vertex, with podman when Docker is absent (IMAGE=<registry>/portable-mlops:0.1.0, BASE_IMAGE=..., PUSH=1 pushes)
+	$(BIN)/python -m images.build step --image $(IMAGE) $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) $(if $(filter 1,$(PUSH)),--push)
+
+serving-image: install ## Build a model's MLServer image for Seldon, named as the deployer expects (MODEL=models:/<name>@champion, PUSH=1 pushes to the stack's registry)
+	$(BIN)/python -m images.build serving --model $(MODEL) $(if $(BASE_IMAGE),--base-image $(BASE_IMAGE)) $(if $(filter 1,$(PUSH)),--push)

@@ -258,7 +258,6 @@ class DriftParams(_Params):
 
 
 Rollout = Literal["deploy", "canary", "promote", "rollback"]
-SeldonServer = Literal["MLFLOW_SERVER"]
 _QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$"
 
 
@@ -298,7 +297,13 @@ class DeployParams(_Params):
     canary_traffic: int = Field(10, ge=1, le=99, description="Percent of requests the canary gets.")
     replicas: int = Field(1, ge=1, le=100, description="Pods per predictor (Seldon).")
     resources: Resources = Field(default_factory=lambda: Resources())
-    implementation: SeldonServer = Field("MLFLOW_SERVER", description="Seldon prepackaged server (Seldon).")
+    serving_image: str | None = Field(
+        None,
+        description=(
+            "The MLServer image Seldon runs (Seldon); default: <stack registry>/pmlops-mlserver:<hash of the model's "
+            "requirements>, which `make serving-image` builds and pushes."
+        ),
+    )
     model_root: str | None = Field(
         None, description="Where served model directories go; default: <artifact store>/served-models (Seldon)."
     )

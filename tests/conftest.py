@@ -26,6 +26,8 @@ import portable_mlops.compat  # noqa: E402, F401
 from portable_mlops.data.loading import load_builtin  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+#: podman, the step image and the serving images (tests/images.py)
+pytest_plugins = ["tests.images"]
 
 
 @pytest.fixture(scope="session", autouse=True)

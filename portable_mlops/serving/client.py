@@ -1,4 +1,6 @@
-"""Talking to a model endpoint over HTTP (MLflow's scoring protocol), with clear errors."""
+"""Talking to a model endpoint over HTTP, with clear errors, in the two protocols we serve with:
+MLflow's scoring protocol (``dataframe_split``; MLflow's local server) and the V2 inference protocol
+(Open Inference Protocol; MLServer, behind Seldon Core's ``protocol: v2``), columns named in both."""
 
 from __future__ import annotations
 
@@ -37,6 +39,49 @@ def predict_http(url: str, frame: pd.DataFrame, timeout: float = 30.0) -> np.nda
     if response.status_code != 200:
         raise ServingError(f"the model endpoint {url} answered {response.status_code}: {response.text[:200]}")
     return np.asarray(response.json()["predictions"])
+
+
+#: V2 datatypes of the columns this project's models take: numbers as FP64, text as BYTES.
+_V2_TYPES = {"f": "FP64", "i": "INT64", "u": "INT64", "b": "BOOL"}
+
+
+def v2_request(frame: pd.DataFrame) -> dict[str, Any]:
+    """A V2 inference request for ``frame``: one input per column, named, decoded by MLServer's pandas
+    codec (``content_type: pd``) into the DataFrame the MLflow model's signature expects. Missing
+    numbers are NaN; missing text is null."""
+    inputs = []
+    for name in frame.columns:
+        column = frame[name]
+        kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+        datatype = _V2_TYPES.get(kind, "BYTES")
+        if datatype == "BYTES":
+            data: list[Any] = [None if pd.isna(v) else str(v) for v in column]
+        else:
+            data = [None if v != v else v for v in column.tolist()] if kind == "f" else column.tolist()
+        inputs.append({"name": str(name), "shape": [len(frame), 1], "datatype": datatype, "data": data})
+    return {"inputs": inputs, "parameters": {"content_type": "pd"}}
+
+
+def v2_predictions(answer: dict[str, Any]) -> np.ndarray:
+    """The predictions of a V2 response (its first output, one value per row)."""
+    outputs = answer.get("outputs") or []
+    if not outputs:
+        raise ServingError(f"the V2 response has no outputs: {str(answer)[:200]}")
+    return np.asarray(outputs[0]["data"]).reshape(-1)
+
+
+def predict_v2(url: str, frame: pd.DataFrame, timeout: float = 30.0, session: Any = None) -> np.ndarray:
+    """Predictions for ``frame`` from a V2 endpoint (``.../v2/models/<model>/infer``)."""
+    try:
+        response = (session or requests).post(url, json=v2_request(frame), timeout=timeout)
+    except requests.RequestException as exc:
+        raise ServingError(
+            f"cannot reach the model endpoint {url} ({type(exc).__name__}); "
+            "redeploy with: python run.py --pipeline deployment"
+        ) from exc
+    if response.status_code != 200:
+        raise ServingError(f"the model endpoint {url} answered {response.status_code}: {response.text[:200]}")
+    return v2_predictions(response.json())
 
 
 def chunks(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:

@@ -108,7 +108,7 @@ def deploy_champion(
         canary_traffic=served.canary_traffic,
         replicas=params.replicas,
         resources=params.resources.model_dump(),
-        implementation=params.implementation,
+        serving_image=params.serving_image,
         model_root=params.model_root,
     )
     plan = plan_for(deployer.flavor, target)

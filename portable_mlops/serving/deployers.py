@@ -42,7 +42,8 @@ class Target:
     canary_traffic: int = 0
     replicas: int = 1
     resources: dict[str, dict[str, str]] | None = None
-    implementation: str = "MLFLOW_SERVER"
+    #: The serving image (Seldon); None: built from each version's requirements (``serving.images``).
+    serving_image: str | None = None
     model_root: str | None = None
 
 
@@ -80,26 +81,44 @@ def _mlflow_plan(target: Target) -> Plan:
 
 
 def _seldon_plan(target: Target) -> Plan:
-    from portable_mlops.serving.seldon import PortableSeldonConfig, PortableSeldonService, PredictorConfig, export_model
-
-    predictors = [
-        PredictorConfig(
-            name="main",
-            registry_version=target.registry_version,
-            model_uri=export_model(target.model_name, target.registry_version, target.model_uri, target.model_root),
-            traffic=100 - target.canary_traffic if target.canary_version else 100,
-        )
-    ]
-    if target.canary_version is not None and target.canary_uri is not None:
-        uri = export_model(target.model_name, target.canary_version, target.canary_uri, target.model_root)
-        predictors.append(
-            PredictorConfig(
-                name="canary", registry_version=target.canary_version, model_uri=uri, traffic=target.canary_traffic
-            )
-        )
     from zenml.client import Client
 
-    deployer: Any = Client().active_stack.model_deployer
+    from portable_mlops.serving.images import serving_image
+    from portable_mlops.serving.seldon import (
+        PortableSeldonConfig,
+        PortableSeldonService,
+        PredictorConfig,
+        export_model,
+        model_requirements,
+    )
+
+    stack = Client().active_stack
+    registry = stack.container_registry
+
+    def image(model_uri: str) -> str:
+        if target.serving_image:
+            return target.serving_image
+        if registry is None:
+            raise DeploymentError(
+                "the Seldon deployer serves each model in an MLServer image pushed to the stack's container "
+                "registry, and this stack has none; add a container_registry to the stack file"
+            )
+        return serving_image(registry.config.uri, model_requirements(model_uri))
+
+    versions = [("main", target.registry_version, target.model_uri, 100 - target.canary_traffic)]
+    if target.canary_version is not None and target.canary_uri is not None:
+        versions.append(("canary", target.canary_version, target.canary_uri, target.canary_traffic))
+    predictors = [
+        PredictorConfig(
+            name=name,
+            registry_version=version,
+            model_uri=export_model(target.model_name, version, uri, target.model_root),
+            image=image(uri),
+            traffic=traffic if len(versions) > 1 else 100,
+        )
+        for name, version, uri, traffic in versions
+    ]
+    deployer: Any = stack.model_deployer
     config = PortableSeldonConfig(
         name=f"{target.model_name}-v{target.registry_version}",
         # stored with the service, so re-applying this spec later (a rollback of a failed update)
@@ -108,7 +127,6 @@ def _seldon_plan(target: Target) -> Plan:
         model_name=target.model_name,
         model_version=target.registry_version,
         registry_model_version=target.registry_version,
-        implementation=target.implementation,
         replicas=target.replicas,
         resources=target.resources,
         predictors=predictors,
@@ -165,6 +183,6 @@ def predict_via(service: Any, frame: Any, timeout: float = 30.0) -> Any:
 
     from portable_mlops.serving.client import predict_http
 
-    if hasattr(service, "predict_frame"):  # Seldon protocol with column names
-        return np.asarray(service.predict_frame(frame, timeout)[0])
+    if hasattr(service, "predict_frame"):  # V2 inference protocol with column names (Seldon + MLServer)
+        return np.asarray(service.predict_frame(frame, timeout))
     return predict_http(service.prediction_url, frame, timeout)

@@ -1,11 +1,16 @@
 """Seldon Core v1 serving: the SeldonDeployment this project renders, and the client and service that
 drive it through ZenML's seldon integration.
 
-The champion is served by Seldon's prepackaged ``MLFLOW_SERVER``: the registered MLflow model
-directory (``MLmodel``, the pickled pyfunc, its ``code/`` and requirements) is exported into the
-stack's artifact store, and the server's storage initializer copies it into the pod. One
-SeldonDeployment per model (``pmlops-<model>``) keeps one URL across updates; a canary is a second
-predictor of the same SeldonDeployment with a share of the traffic.
+The champion is served by MLServer with its MLflow runtime, over the V2 inference protocol
+(``protocol: v2``), in a serving image built from the model's own requirements
+(:mod:`portable_mlops.serving.images`, ``images/serving/Dockerfile``). Seldon's prepackaged
+``MLFLOW_SERVER`` cannot serve these models: it injects its own requirements (seldon-core 1.18 needs
+numpy<2) into the model's environment, which then never resolves, and hands the model unnamed columns.
+The registered MLflow model directory (``MLmodel``, the pickled model, its ``code/`` and
+``requirements.txt``) is exported into the stack's artifact store, and Seldon's storage initializer
+copies it to ``/mnt/models`` in the pod, where MLServer loads it. One SeldonDeployment per model
+(``pmlops-<model>``) keeps one URL across updates; a canary is a second predictor of the same
+SeldonDeployment with a share of the traffic.
 
 ZenML 0.98's integration is extended, not patched: each fix below is a small override with a name,
 tested in ``tests/unit/serving/test_seldon.py`` and ``tests/unit/stacks/test_seldon_flavor.py``,
@@ -13,10 +18,11 @@ and could be offered upstream as it is.
 
 * F1 ``model layout`` - ZenML's sklearn path copies ``<artifact>/model`` but the materializer writes
   ``artifact.pkl``. Here the served directory is an MLflow model, and :func:`check_layout` refuses a
-  URI whose files do not match what the chosen server loads before anything is deployed.
+  URI without ``MLmodel`` and ``requirements.txt`` (what MLServer's MLflow runtime and the serving
+  image need) before anything is deployed.
 * F2 ``S3 credentials order`` - in ``stacks/flavors/seldon.py`` (the deployer).
-* F3 ``custom spec .to_dict()`` - only ZenML's custom-class step hits it; this path serves a
-  prepackaged server and never builds a custom spec, so it is avoided, not patched.
+* F3 ``custom spec .to_dict()`` - only ZenML's custom-class step hits it; this path renders its own
+  predictors (the serving image in ``componentSpecs``) and never calls it, so it is avoided, not patched.
 * F4 ``optional fields`` - ``secret``/``kubernetes_secret_name`` (deployer config) and
   :class:`SeldonStatus` ``conditions`` get defaults, so the operator's status parses.
 * F5 ``model resources`` - ZenML puts resources on the Seldon engine (``engineResources``); they
@@ -48,17 +54,16 @@ from zenml.integrations.seldon.services.seldon_deployment import SeldonDeploymen
 from zenml.models.v2.misc.service import ServiceType
 
 from portable_mlops.errors import UserFacingError
+from portable_mlops.serving.images import MODEL_DIR, MODEL_NAME
 
 GROUP, VERSION, PLURAL = "machinelearning.seldon.io", "v1", "seldondeployments"
 FLAVOR = "pmlops_seldon"
-#: The container (graph node) name of the model in every predictor.
-NODE = "classifier"
-#: Files a prepackaged server loads from the model URI (F1): checked before deploying.
-LAYOUTS: dict[str, tuple[str, ...]] = {
-    "MLFLOW_SERVER": ("MLmodel",),
-    "SKLEARN_SERVER": ("model.joblib",),
-    "XGBOOST_SERVER": ("model.bst",),
-}
+#: The container (graph node) name of the model in every predictor; also the model's name in MLServer.
+NODE = MODEL_NAME
+#: Files the serving image needs at the model URI (F1): checked before deploying.
+LAYOUT = ("MLmodel", "requirements.txt")
+#: Seldon Core v1's ports of a predictive unit's container (HTTP, gRPC); MLServer's metrics port.
+HTTP_PORT, GRPC_PORT, METRICS_PORT = 9000, 9500, 6000
 
 
 class SeldonError(UserFacingError, RuntimeError):
@@ -100,13 +105,15 @@ class PredictorConfig(BaseModel):
     name: str
     registry_version: str
     model_uri: str
+    #: The MLServer image built from this version's requirements (``serving.images.serving_image``).
+    image: str
     traffic: int = Field(100, ge=0, le=100)
 
 
 class PortableSeldonConfig(SeldonDeploymentConfig):
     """ZenML's Seldon service config plus the predictors (main and canary) and F4 defaults."""
 
-    implementation: str = "MLFLOW_SERVER"
+    implementation: str = "MLSERVER"
     parameters: list[Any] | None = None  # type: ignore[assignment]
     resources: SeldonResourceRequirements | None = None
     secret_name: str | None = None
@@ -120,22 +127,18 @@ def deployment_name(model_name: str) -> str:
     return ("pmlops-" + re.sub(r"[^a-z0-9-]+", "-", model_name.lower())).strip("-")[:63]
 
 
-def check_layout(implementation: str, listing: list[str]) -> None:
-    """F1: the files the prepackaged server loads must be at the model URI (``listing``: its names)."""
-    needed = LAYOUTS.get(implementation)
-    if needed is None:
-        raise SeldonError(
-            f"Seldon implementation '{implementation}' is not one this project serves; use one of {sorted(LAYOUTS)}"
-        )
-    missing = [name for name in needed if name not in listing]
+def check_layout(listing: list[str]) -> None:
+    """F1: the model URI must hold an MLflow model with its requirements (``listing``: its file names)."""
+    missing = [name for name in LAYOUT if name not in listing]
     if missing:
-        raise SeldonError(f"{implementation} needs {missing} at the model URI but found {sorted(listing)[:8]}")
+        raise SeldonError(
+            f"the served model needs {missing} at the model URI but found {sorted(listing)[:8]}; "
+            "serve a model registered by this project's training pipeline"
+        )
 
 
-def export_model(
-    model_name: str, version: str, model_uri: str, root: str | None = None, implementation: str = "MLFLOW_SERVER"
-) -> str:
-    """Copy a registered MLflow model into the artifact store, laid out for the prepackaged server.
+def export_model(model_name: str, version: str, model_uri: str, root: str | None = None) -> str:
+    """Copy a registered MLflow model into the artifact store, where the storage initializer reads it.
 
     ``<root>/<model>/v<version>/`` (default root: ``<artifact store>/served-models``) gets the MLflow
     model directory, ``MLmodel`` last, so a directory with ``MLmodel`` is complete; an existing one is
@@ -153,14 +156,40 @@ def export_model(
     if not fileio.exists(f"{dest}/MLmodel"):
         with tempfile.TemporaryDirectory() as tmp:
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=tmp))
-            check_layout(implementation, [p.name for p in local.iterdir()])
+            check_layout([p.name for p in local.iterdir()])
             files = sorted((p for p in local.rglob("*") if p.is_file()), key=lambda p: p.name == "MLmodel")
             for path in files:
                 target = f"{dest}/{path.relative_to(local).as_posix()}"
                 fileio.makedirs(target.rsplit("/", 1)[0])
                 fileio.copy(str(path), target, overwrite=True)
-    check_layout(implementation, [str(name).rstrip("/").rsplit("/", 1)[-1] for name in fileio.listdir(dest)])
+    check_layout([str(name).rstrip("/").rsplit("/", 1)[-1] for name in fileio.listdir(dest)])
     return dest
+
+
+def model_requirements(model_uri: str) -> str:
+    """The ``requirements.txt`` a logged MLflow model carries (what its serving image is built from)."""
+    from pathlib import Path
+
+    import mlflow.pyfunc
+
+    return Path(mlflow.pyfunc.get_model_dependencies(model_uri, format="pip")).read_text()
+
+
+def container(image: str, resources: dict[str, Any] | None) -> dict[str, Any]:
+    """The model container of a predictor: the serving image, MLServer told where the model is and
+    which ports Seldon routes to, and the model's resources (F5)."""
+    env = {
+        "MLSERVER_MODEL_NAME": MODEL_NAME,
+        "MLSERVER_MODEL_IMPLEMENTATION": "mlserver_mlflow.MLflowRuntime",
+        "MLSERVER_MODEL_URI": MODEL_DIR,
+        "MLSERVER_HTTP_PORT": str(HTTP_PORT),
+        "MLSERVER_GRPC_PORT": str(GRPC_PORT),
+        "MLSERVER_METRICS_PORT": str(METRICS_PORT),
+    }
+    spec: dict[str, Any] = {"name": NODE, "image": image, "env": [{"name": k, "value": v} for k, v in env.items()]}
+    if resources:
+        spec["resources"] = resources
+    return spec
 
 
 def render(
@@ -174,12 +203,11 @@ def render(
         raise SeldonError("a SeldonDeployment needs at least one predictor")
     if sum(p.traffic for p in config.predictors) != 100:
         raise SeldonError(f"traffic shares must add up to 100, got {[p.traffic for p in config.predictors]}")
-    component_specs = None
-    if config.resources and (config.resources.requests or config.resources.limits):
-        resources = {k: v for k, v in config.resources.model_dump().items() if v}
-        component_specs = [
-            SeldonDeploymentComponentSpecs(spec={"containers": [{"name": NODE, "resources": resources}]})
-        ]
+    resources = (
+        {k: v for k, v in config.resources.model_dump().items() if v}
+        if config.resources and (config.resources.requests or config.resources.limits)
+        else None
+    )
     predictors = [
         SeldonPredictor(
             name=p.name,
@@ -188,19 +216,19 @@ def render(
             labels={"registry_version": p.registry_version},
             graph=SeldonDeploymentPredictiveUnit(
                 name=NODE,
-                implementation=config.implementation,
+                type="MODEL",
                 modelUri=p.model_uri,
                 envSecretRefName=config.secret_name,
                 serviceAccountName=config.serviceAccountName,
             ),
             engineResources=None,
-            componentSpecs=component_specs,
+            componentSpecs=[SeldonDeploymentComponentSpecs(spec={"containers": [container(p.image, resources)]})],
         )
         for p in config.predictors
     ]
     manifest = SeldonManifest(
         metadata=SeldonDeploymentMetadata(name=name, labels=labels or {}, annotations=annotations or {}),
-        spec=SeldonSpec(name=name, predictors=predictors, replicas=config.replicas),
+        spec=SeldonSpec(name=name, protocol="v2", predictors=predictors, replicas=config.replicas),
     )
     manifest.mark_as_managed_by_zenml()
     return manifest
@@ -282,7 +310,7 @@ class PortableSeldonService(SeldonDeploymentService):
         name="pmlops-seldon-deployment",
         type="model-serving",
         flavor=FLAVOR,
-        description="Seldon Core v1 SeldonDeployment with canary traffic splits (portable-mlops)",
+        description="Seldon Core v1 SeldonDeployment, MLServer (protocol v2), canary traffic splits (portable-mlops)",
         logo_url="https://public-flavor-logos.s3.eu-central-1.amazonaws.com/model_deployer/seldon.png",
     )
 
@@ -311,26 +339,20 @@ class PortableSeldonService(SeldonDeploymentService):
         else:
             client.update_deployment(manifest)
 
-    def predict_frame(self, frame: pd.DataFrame, timeout: float = 30.0) -> tuple[list[Any], dict[str, Any]]:
-        """Seldon protocol with column names (ZenML's ``predict`` sends an unnamed ndarray, which the
-        MLflow server turns into columns 0..n and the model's signature rejects). Returns the
-        predictions and Seldon's ``meta`` (its ``requestPath`` names the predictor that answered)."""
-        import requests
+    def predict_frame(self, frame: pd.DataFrame, timeout: float = 30.0) -> Any:
+        """Predictions over the V2 inference protocol, columns named (ZenML's ``predict`` sends an unnamed
+        ndarray in Seldon's own protocol, which the model's column signature rejects)."""
+        from portable_mlops.serving.client import predict_v2
 
         url = self.prediction_url
         if url is None:
             raise SeldonError(f"SeldonDeployment {self.seldon_deployment_name} is not available")
-        body = {"data": {"names": [str(c) for c in frame.columns], "ndarray": frame.astype(object).values.tolist()}}
-        response = requests.post(url, json=body, timeout=timeout)
-        if response.status_code >= 400:
-            raise SeldonError(f"Seldon answered {response.status_code}: {response.text[:300]}")
-        answer = response.json()
-        return list(answer["data"]["ndarray"]), dict(answer.get("meta") or {})
+        return predict_v2(url, frame, timeout)
 
     def predict(self, request: Any) -> Any:  # type: ignore[override]
         """ZenML's service interface: a DataFrame (names kept) or ZenML's JSON string of rows."""
         if isinstance(request, pd.DataFrame):
-            return self.predict_frame(request)[0]
+            return self.predict_frame(request)
         return super().predict(request)
 
     @property
@@ -341,4 +363,4 @@ class PortableSeldonService(SeldonDeploymentService):
 
         base = SeldonModelDeployer.get_active_model_deployer().config.base_url  # type: ignore[attr-defined]
         namespace = self._get_client().namespace
-        return os.path.join(base, "seldon", namespace, self.seldon_deployment_name, "api/v0.1/predictions")
+        return os.path.join(base, "seldon", namespace, self.seldon_deployment_name, f"v2/models/{MODEL_NAME}/infer")

@@ -1,5 +1,6 @@
-"""KubernetesApiTestDouble: a test double of a Kubernetes API server with the Seldon Core v1 operator,
-an ingress and Seldon's prepackaged MLFLOW_SERVER behind it, on loopback.
+"""KubernetesApiTestDouble: a test double of a Kubernetes API server with the Seldon Core v1 operator and
+an ingress, on loopback. The model servers behind it are real: MLServer containers of the project's
+serving image, run with podman.
 
 No Kubernetes API server can run on these machines. This test double speaks the part of the API that
 ZenML's Seldon client uses, over real HTTP on loopback, through the real ``kubernetes`` Python client
@@ -11,17 +12,23 @@ and a kubeconfig, and it is strict where a real cluster is strict:
   validated again; creates of existing names answer 409, reads of missing ones 404;
 * requests need the kubeconfig's bearer token (401 without it).
 
-Its operator stand-in reconciles each SeldonDeployment the way the storage initializer and the
-MLflow server would: read the ``envSecretRefName`` secret (rclone's ``RCLONE_CONFIG_S3_*``), copy the
-predictor's ``modelUri`` directory out of S3 with those credentials, load it with MLflow's pyfunc
-loader; then status ``Available`` with an address, or ``Failed`` with the reason. The status carries
-no ``conditions`` at first, as the real operator's does. The ingress stand-in serves
-``/seldon/<ns>/<name>/api/v0.1/predictions`` (Seldon protocol), splitting requests between predictors
-by their ``traffic`` with a seeded random draw, and records which predictor answered.
+Its operator stand-in reconciles each SeldonDeployment the way Seldon's operator and kubelet would:
+for every predictor, the storage initializer's step (read the ``envSecretRefName`` secret, rclone's
+``RCLONE_CONFIG_S3_*``, and copy the ``modelUri`` directory out of S3 with those credentials into a
+folder), then the predictor's model container: ``podman run`` of the image named in its
+``componentSpecs``, with the container's env and that folder mounted at ``/mnt/models``, never pulling
+(an image the machine lacks fails as ``ErrImagePull``). Only ``protocol: v2`` is served (MLServer).
+The status is ``Available`` once every container answers MLServer's readiness check, ``Failed`` with
+the reason otherwise; it carries no ``conditions`` at first, as the real operator's does. A new
+generation starts new containers and stops the old ones once the new ones are ready; a delete stops
+them. The ingress stand-in forwards ``/seldon/<ns>/<name>/v2/models/<model>/infer`` to one predictor's
+container, drawn by ``traffic`` with a seeded random draw, and records which one answered.
 
-What a real cluster adds and this does not prove: the operator creating Deployments and Services,
-image pulls, the rclone init container, the conda environment the MLflow server builds, Istio or
-Ambassador routing, RBAC, admission webhooks, resource scheduling and pod readiness.
+What the double does in place of the cluster: the API server, the operator's bookkeeping, pod
+networking (each container listens on free loopback ports, given as MLSERVER_*_PORT, instead of the
+pod's 9000/9500) and the ingress. What a real cluster adds and this does not prove: the operator's
+Deployments and Services, image pulls, the rclone init container itself, Istio or Ambassador routing,
+RBAC, admission webhooks, resource scheduling and rolling-update timing.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ import copy
 import json
 import random
 import re
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -43,11 +52,12 @@ from urllib.parse import parse_qs, urlparse
 
 import yaml
 
+from tests.remote.services import free_port
+
 SD_PATH = re.compile(r"^/apis/machinelearning\.seldon\.io/v1/namespaces/([^/]+)/seldondeployments(?:/([^/]+))?$")
 SECRET_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/secrets(?:/([^/]+))?$")
-PREDICT_PATH = re.compile(r"^/seldon/([^/]+)/([^/]+)/api/v0\.1/predictions$")
 DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-MLFLOW_SERVER_IMAGE = "seldonio/mlflowserver:1.18.2"
+PREDICT_PATH = re.compile(r"^/seldon/([^/]+)/([^/]+)/v2/models/([^/]+)/infer$")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -82,11 +92,15 @@ class Request:
 
 @dataclass
 class Predictor:
-    """What the MLflow-server stand-in loaded for one predictor."""
+    """One predictor's running model container."""
 
     name: str
     traffic: int
-    model: Any
+    image: str
+    container: str
+    url: str
+    metrics_url: str
+    model_dir: Path
 
 
 @dataclass
@@ -103,6 +117,10 @@ class KubernetesApiTestDouble:
     served: dict[tuple[str, str], list[Predictor]] = field(default_factory=dict)
     seed: int = 0
     port: int = 0
+    #: podman's environment (CONTAINERS_CONF) and where model folders go.
+    podman_env: dict[str, str] = field(default_factory=dict)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="k8s-double-")))
+    ready_timeout: float = 180.0
 
     def __post_init__(self) -> None:
         self._validator = crd_validator(self.crd_path)
@@ -142,6 +160,10 @@ class KubernetesApiTestDouble:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            running = [p for predictors in self.served.values() for p in predictors]
+            self.served.clear()
+        self._stop_containers(running)
 
     def kubeconfig(self, path: Path, namespace: str, context: str = "pmlops-test-double") -> Path:
         path.write_text(
@@ -225,7 +247,7 @@ class KubernetesApiTestDouble:
             return self._admit(key, merged, generation=current["metadata"].get("generation", 1) + 1)
         if method == "DELETE":
             del self.deployments[key]
-            self.served.pop(key, None)
+            self._stop_containers(self.served.pop(key, []))
             return status_of(200, "deleted", reason="Success")
         return status_of(405, f"{method} is not allowed")
 
@@ -275,34 +297,43 @@ class KubernetesApiTestDouble:
             resource = copy.deepcopy(self.deployments.get(key))
         if resource is None or resource["metadata"]["generation"] != generation:
             return
+        started: list[Predictor] = []
         try:
-            predictors = [self._load(key[0], p) for p in resource["spec"]["predictors"]]
+            if resource["spec"].get("protocol") != "v2":
+                raise RuntimeError(
+                    f"this double runs MLServer (protocol v2) only, not {resource['spec'].get('protocol')}"
+                )
+            for predictor in resource["spec"]["predictors"]:
+                started.append(self._start(key, generation, predictor))
             status = {
                 "state": "Available",
                 "replicas": resource["spec"].get("replicas", 1),
-                "address": {"url": f"http://{key[1]}-default.{key[0]}.svc.cluster.local:8000/api/v1.0/predictions"},
+                "address": {
+                    "url": f"http://{key[1]}-default.{key[0]}.svc.cluster.local:8000/v2/models/classifier/infer"
+                },
                 "deploymentStatus": {
                     p["name"]: {"replicas": p.get("replicas", 1)} for p in resource["spec"]["predictors"]
                 },
             }
         except Exception as exc:  # noqa: BLE001 - becomes the resource's Failed status
-            predictors, status = [], {"state": "Failed", "description": f"{type(exc).__name__}: {exc}"[:500]}
+            status = {"state": "Failed", "description": f"{type(exc).__name__}: {exc}"[:500]}
+            self._stop_containers(started)
+            started = []
         with self._lock:
             current = self.deployments.get(key)
             if current is None or current["metadata"]["generation"] != generation:
-                return
-            current["status"] = status
-            if predictors:
-                self.served[key] = predictors
+                stale = started
+            else:
+                current["status"] = status
+                stale = self.served.pop(key, []) if started else []
+                if started:
+                    self.served[key] = started
+        self._stop_containers(stale)
 
-    def _load(self, ns: str, predictor: dict[str, Any]) -> Predictor:
-        """Storage initializer + MLflow server: copy ``modelUri`` out of S3 with the secret, load it."""
+    def _storage_initializer(self, ns: str, graph: dict[str, Any], into: Path) -> None:
+        """Copy ``modelUri`` out of S3 with the rclone secret's credentials, as Seldon's initializer does."""
         import boto3
-        import mlflow.pyfunc
 
-        graph = predictor["graph"]
-        if graph.get("implementation") != "MLFLOW_SERVER":
-            raise RuntimeError(f"this test double serves MLFLOW_SERVER only, not {graph.get('implementation')}")
         env = self.secret_env(ns, graph.get("envSecretRefName"))
         if (
             env.get("RCLONE_CONFIG_S3_ENV_AUTH", "false").lower() == "true"
@@ -318,29 +349,94 @@ class KubernetesApiTestDouble:
             aws_secret_access_key=env["RCLONE_CONFIG_S3_SECRET_ACCESS_KEY"],
             region_name=env.get("RCLONE_CONFIG_S3_REGION") or "us-east-1",
         )
-        bucket, _, prefix = graph["modelUri"].removeprefix("s3://").partition("/")
-        local = Path(tempfile.mkdtemp(prefix="seldon-model-"))
+        bucket, _, prefix = str(graph.get("modelUri", "")).removeprefix("s3://").partition("/")
         listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix.rstrip("/") + "/").get("Contents") or []
         if not listed:
-            raise RuntimeError(f"storage initializer: nothing at {graph['modelUri']}")
+            raise RuntimeError(f"storage initializer: nothing at {graph.get('modelUri')}")
         for item in listed:
-            target = local / item["Key"][len(prefix.rstrip("/")) + 1 :]
+            target = into / item["Key"][len(prefix.rstrip("/")) + 1 :]
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(bucket, item["Key"], str(target))
-        return Predictor(predictor["name"], int(predictor.get("traffic") or 100), mlflow.pyfunc.load_model(str(local)))
+        for path in [into, *into.rglob("*")]:  # the model server runs as uid 1000, as in the pod
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+    def _start(self, key: tuple[str, str], generation: int, predictor: dict[str, Any]) -> Predictor:
+        """Storage initializer, then the predictor's model container; ready or raise with the reason."""
+        import requests
+
+        graph = predictor["graph"]
+        containers = [c for spec in predictor.get("componentSpecs") or [] for c in spec["spec"].get("containers", [])]
+        model = next((c for c in containers if c.get("name") == graph["name"]), None)
+        if model is None or not model.get("image"):
+            raise RuntimeError(f"predictor {predictor['name']}: no container image for graph node {graph['name']}")
+        folder = self.workdir / f"{key[0]}-{key[1]}-{predictor['name']}-g{generation}-{uuid.uuid4().hex[:6]}"
+        folder.mkdir(parents=True)
+        folder.chmod(0o755)
+        self._storage_initializer(key[0], graph, folder)
+        env = {e["name"]: str(e.get("value", "")) for e in model.get("env") or []}
+        http, grpc, metrics = (free_port() for _ in range(3))
+        env.update(MLSERVER_HTTP_PORT=str(http), MLSERVER_GRPC_PORT=str(grpc), MLSERVER_METRICS_PORT=str(metrics))
+        name = f"pmlops-double-{key[1]}-{predictor['name']}-{uuid.uuid4().hex[:8]}"[:60]
+        cmd = ["podman", "run", "-d", "--pull", "never", "--name", name, "--network", "host"]
+        cmd += ["-v", f"{folder}:/mnt/models:ro"]
+        for k, v in env.items():
+            cmd += ["-e", f"{k}={v}"]
+        proc = subprocess.run([*cmd, model["image"]], env=self.podman_env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            reason = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            raise RuntimeError(f"ErrImagePull: {model['image']}: {reason}")
+        served = Predictor(
+            predictor["name"],
+            int(predictor.get("traffic") or 100),
+            model["image"],
+            name,
+            f"http://127.0.0.1:{http}",
+            f"http://127.0.0.1:{metrics}/metrics",
+            folder,
+        )
+        ready = f"{served.url}/v2/models/{env.get('MLSERVER_MODEL_NAME', graph['name'])}/ready"
+        deadline = time.time() + self.ready_timeout
+        while time.time() < deadline:
+            state = subprocess.run(
+                ["podman", "inspect", "-f", "{{.State.Status}}", name],
+                env=self.podman_env,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if state != "running":
+                logs = self.container_logs(name)
+                self._stop_containers([served])
+                raise RuntimeError(f"model container exited ({state}): {logs[-300:]}")
+            try:
+                if requests.get(ready, timeout=2).status_code == 200:
+                    return served
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        logs = self.container_logs(name)
+        self._stop_containers([served])
+        raise RuntimeError(f"model container not ready in {self.ready_timeout:.0f} s: {logs[-300:]}")
+
+    def container_logs(self, name: str) -> str:
+        proc = subprocess.run(["podman", "logs", name], env=self.podman_env, capture_output=True, text=True)
+        return proc.stdout + proc.stderr
+
+    def _stop_containers(self, predictors: list[Predictor]) -> None:
+        for predictor in predictors:
+            subprocess.run(
+                ["podman", "rm", "-f", "-t", "5", predictor.container], env=self.podman_env, capture_output=True
+            )
+            shutil.rmtree(predictor.model_dir, ignore_errors=True)
 
     def _predict(self, match: re.Match[str], body: Any) -> tuple[int, Any]:
-        import pandas as pd
+        import requests
 
-        key = (match.group(1), match.group(2))
+        key, model = (match.group(1), match.group(2)), match.group(3)
         with self._lock:
             predictors = list(self.served.get(key) or [])
             available = self.deployments.get(key, {}).get("status", {}).get("state") == "Available"
         if not predictors or not available:
-            return 503, {"status": {"code": 503, "info": f"no available SeldonDeployment {key[1]} in {key[0]}"}}
-        data = (body or {}).get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or "ndarray" not in data:
-            return 400, {"status": {"code": 400, "info": "expected {'data': {'names': [...], 'ndarray': [[...]]}}"}}
+            return 503, {"error": f"no available SeldonDeployment {key[1]} in {key[0]}"}
         draw = self._random.uniform(0, sum(p.traffic for p in predictors))
         chosen = predictors[-1]
         for predictor in predictors:
@@ -349,15 +445,14 @@ class KubernetesApiTestDouble:
                 break
             draw -= predictor.traffic
         try:
-            frame = pd.DataFrame(data["ndarray"], columns=data.get("names") or None)
-            result = chosen.model.predict(frame)
-        except Exception as exc:  # noqa: BLE001 - the server answers 500 with the reason, as Seldon's does
-            return 500, {"status": {"code": 500, "info": f"{type(exc).__name__}: {exc}"[:300]}}
+            answer = requests.post(f"{chosen.url}/v2/models/{model}/infer", json=body, timeout=60)
+        except requests.RequestException as exc:
+            return 503, {"error": f"upstream connect error: {type(exc).__name__}"}
         self.routed.append(chosen.name)
-        return 200, {
-            "data": {"names": ["t:0"], "ndarray": [str(v) for v in list(result)]},
-            "meta": {"requestPath": {"classifier": MLFLOW_SERVER_IMAGE}},
-        }
+        try:
+            return answer.status_code, answer.json()
+        except ValueError:
+            return answer.status_code, {"error": answer.text[:300]}
 
     # --- reading the record --------------------------------------------------------------------------
 

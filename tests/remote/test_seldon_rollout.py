@@ -13,14 +13,17 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
+from portable_mlops.serving import images
 from tests.conftest import ROOT
+from tests.images import model_requirements_at
 from tests.remote.k8s_api_double import KubernetesApiTestDouble, Request
 from tests.remote.services import Remote, with_source_root
 
@@ -29,6 +32,7 @@ CRD = ROOT.parent / "shared" / "schemas" / "seldondeployments_crd_v1.18.2.yaml"
 MODEL = "breast_cancer_classifier"
 NAME = "pmlops-breast-cancer-classifier"
 SD = f"/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments/{NAME}"
+REGISTRY = "registry.example.com/portable-mlops"  # stacks/kubeflow.yaml's container registry
 
 STACK = """
 import portable_mlops.compat
@@ -47,17 +51,34 @@ print(Client().get_stack(ensure_stack_data(data, activate=False)).id)
 
 SERVICE = """
 import json, portable_mlops.compat
+import pandas as pd
 from zenml.client import Client
 from portable_mlops.serving.deployers import model_servers
 from portable_mlops.lifecycle.champion import production_artifact
+from portable_mlops.lifecycle.registry import active_registry, load_version
 from portable_mlops.names import Artifacts
 deployer = Client().active_stack.model_deployer
 service = model_servers(deployer, %(model)r)[0]
 holdout = production_artifact(%(model)r, Artifacts.TEST_SET).drop(columns=["diagnosis"])
-answers = [service.predict(holdout.iloc[[i %% len(holdout)]])[0] for i in range(%(n)d)]
+rows = [holdout.iloc[[i %% len(holdout)]] for i in range(%(n)d)]
+answers = [str(service.predict(row)[0]) for row in rows]
+active_registry()
+expected = {v: [str(p) for p in load_version(%(model)r, v).predict(pd.concat(rows))] for v in %(versions)r}
 print(json.dumps({"state": service.status.state.value, "url": service.prediction_url, "answers": answers,
-                  "uuid": str(service.uuid), "labels": sorted(set(answers))}))
+                  "uuid": str(service.uuid), "labels": sorted(set(answers)), "expected": expected}))
 """
+
+
+def metric_total(text: str, name: str, **labels: str) -> float:
+    """The sum of a Prometheus metric's samples whose labels include ``labels`` (text exposition format)."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        selector, _, value = line.rpartition(" ")
+        if all(f'{k}="{v}"' in selector for k, v in labels.items()):
+            total += float(value)
+    return total
 
 
 @dataclass
@@ -65,11 +86,14 @@ class Rollout:
     """Everything the sequence produced, for the tests to read."""
 
     double: KubernetesApiTestDouble
+    image: str = ""
     marks: dict[str, int] = field(default_factory=dict)  # stage -> index into double.requests
     outputs: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     service: dict[str, Any] = field(default_factory=dict)
-    routed_canary: Counter[str] = field(default_factory=Counter)
+    routed_canary: list[str] = field(default_factory=list)
+    #: Each canary-stage predictor's container: Prometheus text, and the requests routed to it since it started.
+    metrics: dict[str, tuple[str, int]] = field(default_factory=dict)
     routed_inference: int = 0
 
     def writes(self, stage: str) -> list[Request]:
@@ -98,15 +122,27 @@ def run_python(code: str, env: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def rollout(
+    executed: str,
+    remote: Remote,
+    tmp_path_factory: pytest.TempPathFactory,
+    podman_env: dict[str, str],
+    serving_image: Callable[[str, str], str],
+) -> Any:
     if not CRD.is_file():
         pytest.skip(f"the SeldonDeployment CRD is not at {CRD} (../shared/schemas); the test double validates with it")
+    # the serving image of the champion's requirements, named as the deployer renders it (make serving-image)
+    from mlflow import MlflowClient
+
+    source = MlflowClient(remote.mlflow_url, remote.mlflow_url).get_model_version_by_alias(MODEL, "champion").source
+    requirements = model_requirements_at(remote.mlflow_url, source)
+    image = serving_image(requirements, images.serving_image(REGISTRY, requirements))
     port = int(remote.k8s_url.rsplit(":", 1)[1])
-    double = KubernetesApiTestDouble(CRD, remote.s3_url, port=port).start()
+    double = KubernetesApiTestDouble(CRD, remote.s3_url, port=port, podman_env=podman_env).start()
     double.kubeconfig(remote.kubeconfig, namespace="seldon")
     env = {**remote.env, "ZENML_CONFIG_PATH": str(remote.root / "seldon-client")}
     tmp = tmp_path_factory.mktemp("seldon")
-    result = Rollout(double)
+    result = Rollout(double, image=image)
 
     def deploy(stage: str, *args: str, **deploy_params: Any) -> subprocess.CompletedProcess[str]:
         result.marks[stage] = len(double.requests)
@@ -146,10 +182,15 @@ def rollout(executed: str, remote: Remote, tmp_path_factory: pytest.TempPathFact
         )
         assert train.returncode == 0, train.stderr[-3000:]
         result.aliases["training"] = aliases(remote, env)
+        started = len(double.routed)
         deploy("canary", rollout="canary", canary_traffic=25, replicas=2)
         before = len(double.routed)
-        result.service = yaml.safe_load(run_python(SERVICE % {"model": MODEL, "n": 80}, env))
-        result.routed_canary = Counter(double.routed[before:])
+        versions = [result.aliases["training"]["champion"], result.aliases["training"]["challenger"]]
+        result.service = yaml.safe_load(run_python(SERVICE % {"model": MODEL, "n": 80, "versions": versions}, env))
+        result.routed_canary = double.routed[before:]
+        for predictor in double.served.get(("seldon", NAME), []):
+            text = requests.get(predictor.metrics_url, timeout=10).text
+            result.metrics[predictor.name] = (text, double.routed[started:].count(predictor.name))
         deploy("promote", rollout="promote", replicas=2)
         deploy("rollback", rollout="rollback", replicas=2)
         result.marks["inference"] = len(double.requests)
@@ -195,9 +236,12 @@ def test_create_posts_a_schema_valid_deployment_and_a_secret_with_the_store_cred
     assert rollout.double.schema_errors(body) == []
     assert predictors(writes[0]) == [("main", rollout.aliases["create"]["champion"], None)]
     graph = body["spec"]["predictors"][0]["graph"]
-    assert graph["implementation"] == "MLFLOW_SERVER" and graph["modelUri"].startswith(
-        "s3://pmlops-artifacts/served-models/"
-    )
+    assert body["spec"]["protocol"] == "v2" and "implementation" not in graph
+    assert graph["modelUri"].startswith("s3://pmlops-artifacts/served-models/")
+    (container,) = body["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"]
+    assert container["name"] == graph["name"] == "classifier" and container["image"] == rollout.image
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["MLSERVER_MODEL_URI"] == "/mnt/models" and env["MLSERVER_MODEL_IMPLEMENTATION"].endswith("MLflowRuntime")
     stored = rollout.double.requests[rollout.marks["create"] : rollout.marks["update"]]
     (posted,) = [r for r in stored if r.method == "POST" and r.path.endswith("/secrets") and r.status == 201]
     assert posted.body["metadata"]["name"] == graph["envSecretRefName"]
@@ -238,11 +282,18 @@ def test_canary_splits_traffic_and_predictions_reach_both_models(rollout: Rollou
     service = rollout.service
     assert (
         service["state"] == "active"
-        and service["url"] == f"{rollout.double.url}/seldon/seldon/{NAME}/api/v0.1/predictions"
+        and service["url"] == f"{rollout.double.url}/seldon/seldon/{NAME}/v2/models/classifier/infer"
     )
     assert set(service["labels"]) <= {"malignant", "benign"} and len(service["answers"]) == 80
-    # 80 requests through ZenML's service interface, split by the seeded draw at 75/25
-    assert rollout.routed_canary["canary"] >= 8 and rollout.routed_canary["main"] >= 40, rollout.routed_canary
+    # every answer is the registered model's own prediction, of the version whose container answered
+    version = {"main": champion, "canary": challenger}
+    assert len(rollout.routed_canary) == 80
+    assert [service["expected"][version[p]][i] for i, p in enumerate(rollout.routed_canary)] == service["answers"]
+    # 80 requests split at 75/25: the canary's share within the binomial 99.9% interval of 25% of 80
+    from scipy.stats import binom
+
+    low, high = binom.interval(0.999, 80, 0.25)
+    assert low <= rollout.routed_canary.count("canary") <= high, rollout.routed_canary.count("canary")
 
 
 def test_promote_gives_the_canary_all_traffic_and_makes_it_the_champion(rollout: Rollout) -> None:
@@ -288,3 +339,17 @@ def test_the_double_rejects_what_a_cluster_rejects(rollout: Rollout) -> None:
         "POST", "/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments", "application/json", b"{}", {}
     )
     assert status == 401
+
+
+def test_the_model_containers_serve_prometheus_metrics_of_every_request(rollout: Rollout) -> None:
+    """What a cluster's Prometheus scrapes from MLServer: per model, the successful inferences and their
+    latency, equal to the requests the ingress routed to that container."""
+    assert set(rollout.metrics) == {"main", "canary"}
+    for name, (text, routed) in rollout.metrics.items():
+        assert routed > 0
+        assert metric_total(text, "model_infer_request_success_total", model="classifier") == routed, name
+        assert metric_total(text, "model_infer_request_failure_total", model="classifier") == 0, name
+        assert metric_total(text, "model_infer_request_duration_count", model="classifier") == routed, name
+        infer = 'path="/v2/models/{model_name}/infer"'
+        latency = [line for line in text.splitlines() if line.startswith("rest_server_request_duration_seconds_count")]
+        assert any(infer in line and float(line.rsplit(" ", 1)[1]) == routed for line in latency), latency

@@ -23,3 +23,20 @@ def test_batch_scoring_logs_progress_and_keeps_row_order(caplog) -> None:
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("scored")]
     assert lines[-1] == "scored 2,500/2,500 rows"
     assert 10 <= len(lines) <= 13 and "scored 200/2,500 rows" in lines
+
+
+def test_a_v2_request_names_every_column_with_its_type_and_missing_values() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from portable_mlops.serving.client import v2_predictions, v2_request
+
+    frame = pd.DataFrame({"income": [1.5, np.nan], "city": ["north", None]})
+    request = v2_request(frame)
+    assert request["parameters"] == {"content_type": "pd"}
+    assert request["inputs"] == [
+        {"name": "income", "shape": [2, 1], "datatype": "FP64", "data": [1.5, None]},
+        {"name": "city", "shape": [2, 1], "datatype": "BYTES", "data": ["north", None]},
+    ]
+    answer = {"model_name": "classifier", "outputs": [{"name": "output-1", "shape": [2, 1], "data": ["yes", "no"]}]}
+    assert list(v2_predictions(answer)) == ["yes", "no"]

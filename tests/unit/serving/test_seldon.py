@@ -47,7 +47,13 @@ def config_for(predictors: list[tuple[str, str, int]], **params: Any) -> Portabl
         resources=SeldonResourceRequirements(**deploy.resources.model_dump()),
         secret_name="zenml-seldon-core-store",
         predictors=[
-            PredictorConfig(name=n, registry_version=v, model_uri=f"s3://bucket/served-models/m/v{v}", traffic=t)
+            PredictorConfig(
+                name=n,
+                registry_version=v,
+                model_uri=f"s3://bucket/served-models/m/v{v}",
+                image=f"registry.example.com/pmlops-mlserver:v{v}",
+                traffic=t,
+            )
             for n, v, t in predictors
         ],
     )
@@ -64,11 +70,11 @@ def test_f4_a_status_without_conditions_parses_here_and_not_in_zenml() -> None:
 
 
 def test_f1_layout_is_checked_before_anything_is_deployed() -> None:
-    check_layout("MLFLOW_SERVER", ["MLmodel", "model.pkl", "requirements.txt"])
-    with pytest.raises(SeldonError, match=r"MLFLOW_SERVER needs \['MLmodel'\]"):
-        check_layout("MLFLOW_SERVER", ["artifact.pkl"])  # what ZenML's sklearn materializer writes
-    with pytest.raises(SeldonError, match="not one this project serves"):
-        check_layout("TENSORFLOW_SERVER", ["saved_model.pb"])
+    check_layout(["MLmodel", "model.pkl", "requirements.txt", "code"])
+    with pytest.raises(SeldonError, match=r"needs \['MLmodel', 'requirements.txt'\] at the model URI"):
+        check_layout(["artifact.pkl"])  # what ZenML's sklearn materializer writes
+    with pytest.raises(SeldonError, match=r"needs \['requirements.txt'\]"):
+        check_layout(["MLmodel", "model.pkl"])  # the serving image is built from the model's requirements
 
 
 def test_f3_zenml_custom_spec_is_a_dict_so_to_dict_fails_and_our_path_never_builds_one() -> None:
@@ -77,8 +83,8 @@ def test_f3_zenml_custom_spec_is_a_dict_so_to_dict_fails_and_our_path_never_buil
     spec = create_seldon_core_custom_spec("s3://b/m", "image:1", None, ["python"])
     assert isinstance(spec, dict) and not hasattr(spec, "to_dict")  # ZenML's step calls spec.to_dict()
     rendered = render("pmlops-m", config_for([("main", "1", 100)])).model_dump(mode="json", exclude_none=True)
-    containers = rendered["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"]
-    assert all("image" not in c for c in containers)  # the prepackaged server's own image
+    (container,) = rendered["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"]
+    assert container["image"] == "registry.example.com/pmlops-mlserver:v1"  # rendered here, not by ZenML's step
 
 
 def test_f5_resources_go_to_the_model_container_not_the_engine() -> None:
@@ -89,9 +95,8 @@ def test_f5_resources_go_to_the_model_container_not_the_engine() -> None:
     ours = render("pmlops-m", config_for([("main", "1", 100)], resources={"requests": {"cpu": "2"}, "limits": {}}))
     predictor = ours.model_dump(mode="json", exclude_none=True)["spec"]["predictors"][0]
     assert "engineResources" not in predictor
-    assert predictor["componentSpecs"][0]["spec"]["containers"] == [
-        {"name": "classifier", "resources": {"requests": {"cpu": "2"}}}
-    ]
+    (container,) = predictor["componentSpecs"][0]["spec"]["containers"]
+    assert container["name"] == "classifier" and container["resources"] == {"requests": {"cpu": "2"}}
 
 
 @pytest.mark.parametrize(
@@ -117,9 +122,15 @@ def test_rendered_manifest_is_valid_against_the_crd(crd: Any, predictors: list[t
         (n, f"s3://bucket/served-models/m/v{v}", t, 3)
         for (n, v, _), t in zip(predictors, expected_traffic, strict=True)
     ]
-    container = resource["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"][0]
-    assert container["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
-    assert resource["spec"]["predictors"][0]["graph"]["envSecretRefName"] == "zenml-seldon-core-store"
+    for predictor, (_, version, _) in zip(resource["spec"]["predictors"], predictors, strict=True):
+        (container,) = predictor["componentSpecs"][0]["spec"]["containers"]
+        assert container["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
+        assert container["image"] == f"registry.example.com/pmlops-mlserver:v{version}"  # each version's own image
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["MLSERVER_MODEL_NAME"] == predictor["graph"]["name"] == "classifier"
+        assert (env["MLSERVER_MODEL_URI"], env["MLSERVER_HTTP_PORT"]) == ("/mnt/models", "9000")
+        assert predictor["graph"]["envSecretRefName"] == "zenml-seldon-core-store"
+    assert resource["spec"]["protocol"] == "v2"
 
 
 def test_the_schema_check_can_fail(crd: Any) -> None:
