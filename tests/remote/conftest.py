@@ -1,20 +1,25 @@
 """Servers on loopback for the remote-stack tests: a ZenML server, an S3 server (moto) and MLflow.
 
-No Kubernetes API server, KFP backend or cloud can run on these machines; what stands in for them is
-named a test double (see kfp_executor_double.py). These servers are the real programs.
+No Kubernetes API server, KFP backend or cloud can run on these machines. The compiled Kubeflow
+pipelines run with KFP's own local runner (kfp.local's DockerRunner) in containers of the real step
+image, through podman (images/kfp_local.py names its three small workarounds); the Kubernetes API is
+a test double (k8s_api_double.py). These servers are the real programs.
 """
 
 from __future__ import annotations
 
-import uuid
+import contextlib
+import io
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.remote.kfp_executor_double import KfpExecutorTestDouble, dag, load_spec
-from tests.remote.services import Remote, remote_services
+from tests.remote.services import IMAGE, Remote, remote_services
+from tests.remote.specs import load_spec
 
 
 @pytest.fixture(scope="session")
@@ -57,15 +62,71 @@ def training_spec(remote: Remote) -> tuple[Path, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def executed(training_spec, remote: Remote) -> str:
-    """Run the compiled training spec with the KFP backend test double; return the job name."""
-    job = f"training-{uuid.uuid4().hex[:8]}"
-    results = KfpExecutorTestDouble(training_spec[1], job, remote.env).run()
-    pod_logs = remote.root / "pod-logs"  # what `kubectl logs` would show; read by test_secrets_do_not_leak.py
-    pod_logs.mkdir(exist_ok=True)
-    for result in results:
-        (pod_logs / f"{job}-{result.task}.log").write_text(result.output)
-    failed = [r for r in results if r.returncode != 0]
-    assert not failed, f"{failed[0].task} failed:\n{failed[0].output[-4000:]}"
-    assert [r.task for r in results] == sorted(dag(training_spec[1]), key=[r.task for r in results].index)
-    return job
+def kubeflow_image(step_image: str, podman_env: dict[str, str]) -> str:
+    """The step image under the name the compiled specs give it (configs/docker.yaml + the stack's registry)."""
+    from images import podman
+
+    podman.tag(step_image, IMAGE, podman_env)
+    return IMAGE
+
+
+@dataclass
+class ContainerRun:
+    """How a compiled pipeline ended in containers: raised or not, and everything the containers printed."""
+
+    failure: str | None
+    output: str
+
+
+def run_in_containers(spec: Path, remote: Remote, podman_env: dict[str, str], name: str) -> ContainerRun:
+    """Run a compiled Kubeflow pipeline with kfp.local's DockerRunner over podman, every task in a container
+    of the step image on the host network (the loopback servers are the cluster's services).
+
+    What a cluster gives its pods besides the spec is given here: the Kubernetes credentials the Seldon
+    deployer uses (a kubeconfig under the pipeline root, which kfp.local mounts into every container,
+    and ``KUBECONFIG`` naming it; in a cluster the pod's service account). The containers' output is kept
+    as ``pod-logs/<name>.log`` (what ``kubectl logs`` would show; read by test_secrets_do_not_leak.py).
+    """
+    from images import kfp_local, podman
+
+    root = remote.root / "kfp-root"
+    root.mkdir(exist_ok=True)
+    kubeconfig = root / "kubeconfig"
+    if remote.kubeconfig.exists():
+        shutil.copyfile(remote.kubeconfig, kubeconfig)
+    out, failure = io.StringIO(), None
+    with podman.podman_service(podman_env) as docker_host, contextlib.redirect_stdout(out):
+        try:
+            kfp_local.run_compiled_pipeline(
+                spec, docker_host, root, network_mode="host", environment={"KUBECONFIG": str(kubeconfig)}
+            )
+        except RuntimeError as exc:
+            failure = str(exc)
+    logs = remote.root / "pod-logs"
+    logs.mkdir(exist_ok=True)
+    (logs / f"{name}.log").write_text(out.getvalue())
+    return ContainerRun(failure, out.getvalue())
+
+
+def newest_run(remote: Remote, pipeline: str) -> dict[str, Any]:
+    """The newest run of ``pipeline`` on the ZenML server: status, steps and their status, run id."""
+    import json
+
+    out = remote.python(
+        "import json, portable_mlops.compat\n"
+        "from zenml.client import Client\n"
+        f"run = Client().list_pipeline_runs(pipeline={pipeline!r}, sort_by='desc:created', size=1).items[0]\n"
+        "print(json.dumps({'status': run.status.value, 'orchestrator_run_id': run.orchestrator_run_id,"
+        " 'steps': {n: s.status.value for n, s in run.steps.items()}}))"
+    )
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="session")
+def executed(training_spec, remote: Remote, podman_env: dict[str, str], kubeflow_image: str) -> str:
+    """Run the compiled training spec in containers (kfp.local + podman); return the KFP job name."""
+    result = run_in_containers(training_spec[0], remote, podman_env, "training")
+    assert result.failure is None, f"{result.failure}\n{result.output[-4000:]}"
+    run = newest_run(remote, "training")
+    assert run["status"] == "completed", run
+    return str(run["orchestrator_run_id"])

@@ -1,11 +1,14 @@
 """The same pipelines on the Kubeflow stack: compiled by ZenML's real Kubeflow orchestrator, validated
-strictly, and executed by a test double of a KFP backend against real servers on loopback."""
+strictly, and executed with KFP's own local runner in containers of the real step image (podman),
+against real servers on loopback: training, deployment (Seldon through the Kubernetes API test double,
+served by real MLServer containers) and inference; a failing step fails the run."""
 
 from __future__ import annotations
 
 import io
 import json
 import tarfile
+from typing import Any
 
 import pytest
 import yaml
@@ -13,10 +16,10 @@ from google.protobuf import json_format
 
 from tests.conftest import ROOT
 from tests.remote.conftest import compile_for_kubeflow, local_dag
-from tests.remote.kfp_executor_double import container_of, dag
 from tests.remote.services import BUCKET, IMAGE, Remote
+from tests.remote.specs import container_of, dag
 
-pytestmark = pytest.mark.kubeflow
+pytestmark = [pytest.mark.kubeflow, pytest.mark.containers]
 
 
 def test_submission_failure_is_a_real_failure(training_spec) -> None:
@@ -52,7 +55,7 @@ def test_images_commands_and_env_are_what_the_configs_say(training_spec, remote:
         assert "ZENML_ACTIVE_STACK_ID" in env and not any("SECRET" in k or "PASSWORD" in k for k in env)
 
 
-def test_executed_run_completes_on_the_server_with_a_champion(executed: str, remote: Remote) -> None:
+def test_executed_run_completes_on_the_server_with_a_champion(executed: str, remote: Remote, training_spec) -> None:
     out = remote.python(
         "import json, portable_mlops.compat\n"
         "from zenml.client import Client\n"
@@ -65,6 +68,7 @@ def test_executed_run_completes_on_the_server_with_a_champion(executed: str, rem
     info = json.loads(out.strip().splitlines()[-1])
     assert info["status"] == "completed" and len(info["steps"]) == 8
     assert info["orchestrator_run_id"] == executed
+    assert executed.startswith(training_spec[1]["pipelineInfo"]["name"] + "-")  # kfp.local's job name
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=remote.mlflow_url, registry_uri=remote.mlflow_url)
@@ -124,3 +128,70 @@ def test_compile_benchmark_times_a_pipeline(executed: str, remote: Remote) -> No
 
     times = compile_times(remote, ["deployment"], 1)
     assert times["deployment"]["runs"][0] > 0 and times["deployment"]["median"] == times["deployment"]["runs"][0]
+
+
+@pytest.fixture(scope="module")
+def seldon_double(executed: str, remote: Remote, podman_env: dict[str, str], serving_image) -> Any:  # type: ignore[no-untyped-def]
+    """The Kubernetes API test double on the stack's Kubernetes URL, the champion's serving image built."""
+    from mlflow import MlflowClient
+
+    from portable_mlops.serving import images
+    from tests.images import model_requirements_at
+    from tests.remote.k8s_api_double import KubernetesApiTestDouble
+    from tests.remote.test_seldon_rollout import CRD, MODEL, REGISTRY
+
+    if not CRD.is_file():
+        pytest.skip(f"the SeldonDeployment CRD is not at {CRD} (../shared/schemas); the test double validates with it")
+    source = MlflowClient(remote.mlflow_url, remote.mlflow_url).get_model_version_by_alias(MODEL, "champion").source
+    requirements = model_requirements_at(remote.mlflow_url, source)
+    serving_image(requirements, images.serving_image(REGISTRY, requirements))
+    port = int(remote.k8s_url.rsplit(":", 1)[1])
+    double = KubernetesApiTestDouble(CRD, remote.s3_url, port=port, podman_env=podman_env).start()
+    double.kubeconfig(remote.kubeconfig, namespace="seldon")
+    try:
+        yield double
+    finally:
+        remote.python(
+            "import portable_mlops.compat\nfrom zenml.client import Client\n"
+            "from portable_mlops.serving.deployers import model_servers\n"
+            "deployer = Client().active_stack.model_deployer\n"
+            f"for s in model_servers(deployer, {MODEL!r}):\n"
+            "    deployer.delete_model_server(s.uuid, timeout=60, force=True)\n"
+        )
+        double.stop()
+
+
+def test_deployment_and_inference_run_in_containers_and_serve_through_seldon(
+    seldon_double: Any, remote: Remote, podman_env: dict[str, str]
+) -> None:
+    from tests.remote.conftest import newest_run, run_in_containers
+
+    deploy_spec, _ = compile_for_kubeflow(remote, "deployment")
+    deployed = run_in_containers(deploy_spec, remote, podman_env, "deployment")
+    assert deployed.failure is None, f"{deployed.failure}\n{deployed.output[-4000:]}"
+    run = newest_run(remote, "deployment")
+    assert run["status"] == "completed" and set(run["steps"].values()) == {"completed"}, run
+    assert ("seldon", "pmlops-breast-cancer-classifier") in seldon_double.served  # an MLServer container serves it
+    smoke = len(seldon_double.routed)
+    assert smoke >= 1  # the deploy step's smoke check went through the ingress to the container
+    inference_spec, _ = compile_for_kubeflow(remote, "inference")
+    scored = run_in_containers(inference_spec, remote, podman_env, "inference")
+    assert scored.failure is None, f"{scored.failure}\n{scored.output[-4000:]}"
+    run = newest_run(remote, "inference")
+    assert run["status"] == "completed" and set(run["steps"].values()) == {"completed"}, run
+    assert len(seldon_double.routed) > smoke  # the batch was scored through the Seldon endpoint
+
+
+def test_a_failing_step_fails_the_run_and_nothing_after_it_runs(executed: str, remote: Remote, podman_env) -> None:  # type: ignore[no-untyped-def]
+    """A task that fails is a failed run (not a success with a missing output), and its dependants never start."""
+    from tests.remote.conftest import newest_run, run_in_containers
+
+    before = set(remote.root.glob("client/kubeflow/*/pipelines/*.yaml"))
+    result = remote.run("--stack", "kubeflow", "--pipeline", "training", "--data", "/nonexistent/data.csv")
+    assert result.returncode == 1 and "never started by the orchestrator" in result.stderr.strip().splitlines()[-1]
+    (spec,) = set(remote.root.glob("client/kubeflow/*/pipelines/*.yaml")) - before
+    failed = run_in_containers(spec, remote, podman_env, "training-failing")
+    assert failed.failure is not None and "load-data" in failed.failure, failed.failure
+    run = newest_run(remote, "training")
+    assert run["status"] == "failed" and run["steps"] == {"load_data": "failed"}, run
+    assert "data source '/nonexistent/data.csv' does not exist" in failed.output

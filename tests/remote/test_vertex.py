@@ -20,8 +20,8 @@ from google.protobuf import json_format
 
 from tests.conftest import ROOT
 from tests.remote.conftest import local_dag
-from tests.remote.kfp_executor_double import container_of, dag, load_spec
 from tests.remote.services import Remote
+from tests.remote.specs import container_of, dag, load_spec
 
 pytestmark = pytest.mark.kubeflow
 VERTEX = yaml.safe_load((ROOT / "stacks" / "vertex.yaml").read_text())

@@ -1,0 +1,46 @@
+"""The images, built for real with podman: the step image holds the runtime only and starts ZenML's step
+entrypoint; the serving image serves a model's predictions; images are rebuilt exactly when their inputs change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from images import podman
+
+pytestmark = pytest.mark.containers
+DEV_TOOLS = ("pytest", "ruff", "mypy", "moto", "hypothesis", "pandas-stubs", "import-linter")
+
+
+def in_image(env: dict[str, str], image: str, *command: str) -> str:
+    proc = podman.run_container(image, list(command), env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_the_step_image_holds_the_runtime_and_no_dev_tools(step_image: str, podman_env: dict[str, str]) -> None:
+    installed = in_image(podman_env, step_image, "python", "-m", "pip", "list", "--format=freeze").lower()
+    names = {line.split("==")[0] for line in installed.split()}
+    assert {"zenml", "mlflow", "whylogs", "scikit-learn", "xgboost-cpu", "kfp", "fairlearn"} <= names
+    assert not names & set(DEV_TOOLS), sorted(names & set(DEV_TOOLS))
+    assert in_image(podman_env, step_image, "sh", "-c", "command -v python").strip() == "/opt/venv/bin/python"
+
+
+def test_zenmls_step_entrypoint_starts_in_the_step_image(step_image: str, podman_env: dict[str, str]) -> None:
+    out = in_image(podman_env, step_image, "python", "-m", "zenml.entrypoints.entrypoint", "--help")
+    assert "--entrypoint_config_source" in out
+
+
+def test_an_image_is_rebuilt_exactly_when_its_dockerfile_or_lock_changes(tmp_path: Path) -> None:
+    dockerfile, lock = tmp_path / "Dockerfile", tmp_path / "requirements.txt"
+    dockerfile.write_text("FROM scratch\n")
+    lock.write_text("numpy==2.4.6\n")
+    first = podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "python:3.11-slim"})
+    assert first == podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "python:3.11-slim"})
+    lock.write_text("numpy==2.4.5\n")
+    changed_lock = podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "python:3.11-slim"})
+    dockerfile.write_text("FROM scratch\nENV A=1\n")
+    changed_dockerfile = podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "python:3.11-slim"})
+    changed_base = podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "localhost/base"})
+    assert len({first, changed_lock, changed_dockerfile, changed_base}) == 4
