@@ -59,6 +59,20 @@ from portable_mlops.cli.runner import error_line, resolve_configs, run_all
     default=None,
     help="Deployment: serve the champion, add the challenger as a canary, promote it, or roll back (Seldon).",
 )
+@click.option(
+    "--override-gate",
+    "override_gate",
+    metavar="REASON",
+    default=None,
+    help="Promote what the gate refuses (training, or --rollout promote) for REASON; recorded with who and when.",
+)
+@click.option(
+    "--replace-reference",
+    "replace_reference",
+    metavar="REASON",
+    default=None,
+    help="Training: make this run's holdout the model's reference set, for REASON (recorded).",
+)
 def main(
     stack: str | None,
     pipeline_name: str,
@@ -69,10 +83,22 @@ def main(
     retrain_on_drift: bool,
     no_cache: bool,
     rollout: str | None,
+    override_gate: str | None,
+    replace_reference: str | None,
 ) -> None:
     """Run the training, deployment and batch inference pipelines on the chosen stack."""
     try:
-        configs = resolve_configs(pipeline_name, config_path, data, target, model_name, rollout, retrain_on_drift)
+        configs = resolve_configs(
+            pipeline_name,
+            config_path,
+            data,
+            target,
+            model_name,
+            rollout,
+            retrain_on_drift,
+            override_gate,
+            replace_reference,
+        )
         if stack:
             from portable_mlops.cli.stack_setup import ensure_stack
 

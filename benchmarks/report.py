@@ -53,6 +53,23 @@ def _table(rows: dict[str, Any], skip: tuple[str, ...] = ()) -> list[str]:
     return lines
 
 
+def _drift(data: dict[str, Any]) -> list[str]:
+    """False alarms on clean batches (with the binomial ceiling of the configured alpha), catches at each shift."""
+    lines = []
+    for key, label in (
+        ("clean_synthetic", "independent clean synthetic batches"),
+        ("clean_default", "clean batches of the default data"),
+    ):
+        part = data[key]
+        lines.append(
+            f"- {label}: {part['alarms']} false alarm(s) in {part['batches']} (alpha {data['alpha']}; "
+            f"a rate of alpha explains at most {part['ceiling_99_9']} at 99.9%)"
+        )
+    for shift, part in data["shifted_default"].items():
+        lines.append(f"- batches with 4 columns shifted {shift} std: {part['caught']} of {part['batches']} caught")
+    return lines
+
+
 def render(document: dict[str, Any]) -> str:
     """The readable report."""
     results = document["results"]
@@ -83,7 +100,7 @@ def render(document: dict[str, Any]) -> str:
         median = value["median"] if isinstance(value, dict) else value
         met = median <= bound if op == "<=" else median >= bound
         out.append(f"| {label} {op} {_num(bound)} | {_fmt(value)} | {'yes' if met else 'no'} |")
-    for section in ("training", "scale", "serving", "profiling", "compile"):
+    for section in ("training", "scale", "serving", "profiling", "drift", "compile"):
         if section not in results:
             continue
         out += ["", f"## {section}", ""]
@@ -91,6 +108,8 @@ def render(document: dict[str, Any]) -> str:
         if section == "scale":
             for rows, figures in data.items():
                 out += [f"### {int(rows):,} rows", "", *_table(figures), ""]
+        elif section == "drift":
+            out += _drift(data)
         elif section == "compile":
             out += ["Seconds from `python run.py --stack kubeflow --pipeline <name>` to the written spec:", ""]
             out += _table(data)

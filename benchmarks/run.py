@@ -22,7 +22,7 @@ from benchmarks import profiling
 from benchmarks.common import ROOT
 from benchmarks.report import render
 
-SECTIONS = ("profiling", "training", "scale", "serving", "compile")
+SECTIONS = ("profiling", "drift", "training", "scale", "serving", "compile")
 PACKAGES = ("zenml", "mlflow", "whylogs", "scikit-learn", "xgboost", "pandas", "numpy", "kfp")
 
 
@@ -53,13 +53,21 @@ def _version(name: str) -> str:
 def sizes(quick: bool) -> dict[str, Any]:
     """The sizes and repeats of a full run, or of a quick (smoke) run."""
     if quick:
-        return {"repeats": 1, "profile_rows": 20_000, "scale_rows": [20_000], "requests": 40, "batches": 3}
+        return {
+            "repeats": 1,
+            "profile_rows": 20_000,
+            "scale_rows": [20_000],
+            "requests": 40,
+            "batches": 3,
+            "drift_batches": 8,
+        }
     return {
         "repeats": 3,
         "profile_rows": 1_000_000,
         "scale_rows": [1_000_000, 5_000_000],
         "requests": 2000,
         "batches": 100,
+        "drift_batches": 200,
     }
 
 
@@ -84,6 +92,10 @@ def run_sections(only: tuple[str, ...], quick: bool, repeats: int | None) -> dic
 
     if "profiling" in chosen:
         section("profiling", lambda: profiling.run(plan["profile_rows"], n))
+    if "drift" in chosen:
+        from benchmarks import drift
+
+        section("drift", lambda: drift.run(plan["drift_batches"], plan["drift_batches"] // 4))
     if {"training", "scale", "serving"} & set(chosen):
         with workspace() as space:
             if "training" in chosen:

@@ -32,7 +32,8 @@ def training_pipeline(
     evaluation: EvaluationParams = EvaluationParams(),
     gate: GateParams = GateParams(),
 ) -> None:
-    """Train candidates on validated data; promote the best only if it beats the champion and passes
+    """Train candidates on validated data; promote the best only if it beats the champion on this
+    run's holdout, does not fall behind it on the model's reference set, reaches the floor and passes
     the evaluation's checks (slice floor, fairness gap)."""
     frame = load_data(source)
     profile = profile_data(frame)
@@ -41,4 +42,4 @@ def training_pipeline(
     model, candidates, model_uri = train_candidates(train, source, search)
     metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)
     version = register_model(model_uri, metrics)
-    promote_model(version, metrics, quality, test, source, gate)
+    promote_model(model, version, metrics, quality, test, source, gate)

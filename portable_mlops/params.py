@@ -4,11 +4,17 @@ Each model is passed to steps as one argument. Validation messages say how to fi
 """
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Metric = Literal["roc_auc", "f1_macro", "accuracy", "balanced_accuracy"]
+#: Why a person overrode a safeguard: recorded with who and when, so it must say something.
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10),
+    Field(description="At least 10 characters: recorded on the model version with who and when."),
+]
 Family = Literal["logistic_regression", "random_forest", "xgboost"]
 
 
@@ -116,14 +122,43 @@ class ValidationParams(_Params):
     min_class_rows: int = Field(
         5, ge=2, description="Fewest rows per target class (the stratified split and the CV need them)."
     )
+    max_label_shift: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Largest total variation distance between the label distribution of new training data and the "
+            "model's reference set; beyond it the run stops before training (wrong or corrupted labels)."
+        ),
+    )
 
 
 class GateParams(_Params):
-    """The quality gate that decides whether a new model replaces the champion."""
+    """The quality gate that decides whether a new model replaces the champion.
+
+    A candidate is judged twice: on its own run's holdout (it must beat the champion there by more
+    than ``margin``) and on the model's fixed reference set, a holdout kept from the model's first run
+    whose labels later data cannot change (it must not fall behind the champion there by more than
+    ``margin``). Every model, the first included, must reach ``min_score`` on both.
+    """
 
     metric: Metric = "roc_auc"
     margin: float = Field(
         0.0, ge=0.0, description="The candidate must beat the champion by more than this, on the same holdout."
+    )
+    min_score: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="The floor every model must reach on its holdout and on the reference set, the first included.",
+    )
+    override_reason: Reason | None = Field(
+        None,
+        description="Promote even though the gate refuses, for this reason (run.py --override-gate); recorded.",
+    )
+    replace_reference_reason: Reason | None = Field(
+        None,
+        description="Replace the model's reference set with this run's holdout, for this reason; recorded.",
     )
 
 
@@ -295,6 +330,10 @@ class DeployParams(_Params):
         ),
     )
     canary_traffic: int = Field(10, ge=1, le=99, description="Percent of requests the canary gets.")
+    override_reason: Reason | None = Field(
+        None,
+        description="Promote a canary the gate refuses, for this reason (run.py --override-gate); recorded.",
+    )
     replicas: int = Field(1, ge=1, le=100, description="Pods per predictor (Seldon).")
     resources: Resources = Field(default_factory=lambda: Resources())
     serving_image: str | None = Field(

@@ -136,6 +136,8 @@ def resolve_configs(
     model_name: str | None,
     rollout: str | None,
     retrain_on_drift: bool,
+    override_gate: str | None = None,
+    replace_reference: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The run config of each pipeline to run, with the command line's overrides applied."""
     kinds = ORDER if pipeline_name == "all" else (Pipelines(pipeline_name),)
@@ -149,6 +151,18 @@ def resolve_configs(
         configs[Pipelines.DEPLOYMENT] = set_parameter(configs[Pipelines.DEPLOYMENT], "deploy", "rollout", rollout)
     if retrain_on_drift and Pipelines.INFERENCE in configs:
         configs[Pipelines.INFERENCE] = set_parameter(configs[Pipelines.INFERENCE], "drift", "retrain_on_drift", True)
+    if override_gate and Pipelines.TRAINING in configs:
+        configs[Pipelines.TRAINING] = set_parameter(
+            configs[Pipelines.TRAINING], "gate", "override_reason", override_gate
+        )
+    if override_gate and Pipelines.DEPLOYMENT in configs:
+        configs[Pipelines.DEPLOYMENT] = set_parameter(
+            configs[Pipelines.DEPLOYMENT], "deploy", "override_reason", override_gate
+        )
+    if replace_reference and Pipelines.TRAINING in configs:
+        configs[Pipelines.TRAINING] = set_parameter(
+            configs[Pipelines.TRAINING], "gate", "replace_reference_reason", replace_reference
+        )
     return configs
 
 

@@ -35,11 +35,25 @@ def _training(run: Any) -> list[str]:
     return [
         f"  model '{run.model_version.model.name}' version {run.model_version.name} "
         f"(registry v{decision.registry_version}): {verdict}",
-        f"  gate: {decision.reason}",
+        *_gate(decision),
         f"  champion: {champion}",
         "  holdout: " + _metrics(metrics),
         *_quality(run),
     ]
+
+
+def _gate(decision: Decision) -> list[str]:
+    """The gate's reason, both models on the reference set, and an override with who, when and why."""
+    if decision.override is not None:
+        o = decision.override
+        lines = [f"  GATE OVERRIDDEN by {o.by} at {o.at}: {o.reason}", f"  the gate had refused: {o.refused_because}"]
+    else:
+        lines = [f"  gate: {decision.reason}"]
+    if decision.candidate_reference_score is not None:
+        theirs = decision.champion_reference_score
+        against = f", champion {theirs:.4f}" if theirs is not None else ""
+        lines.append(f"  reference set: {decision.metric} {decision.candidate_reference_score:.4f}{against}")
+    return lines
 
 
 def _quality(run: Any) -> list[str]:
@@ -114,10 +128,16 @@ def _deployment(run: Any) -> list[str]:
     url = service.prediction_url
     metadata = run.steps["deploy_model"].run_metadata
     example = str(metadata.get("example_request", "{}")).replace("'", "'\\''")
-    return [
+    lines = [
         f"  endpoint: {url}",
         f"  example:  curl -s -X POST {url} -H 'Content-Type: application/json' -d '{example}'",
     ]
+    override = metadata.get("gate_override")
+    if isinstance(override, dict) and override:
+        lines.append(f"  GATE OVERRIDDEN by {override['by']} at {override['at']}: {override['reason']}")
+    elif metadata.get("gate"):
+        lines.append(f"  gate: {metadata['gate']}")
+    return lines
 
 
 def _inference(run: Any) -> list[str]:

@@ -63,12 +63,46 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleResult:
-    """A rule and whether the data met it, with what was observed."""
+    """A rule and whether the data met it, with what was observed (and the fix, when it is not the usual)."""
 
     column: str
     rule: str
     passed: bool
     observed: str
+    fix: str | None = None
+
+
+def label_shift(reference: pd.Series, labels: pd.Series) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Total variation distance between two label distributions (half the sum of the share differences,
+    0: identical, 1: disjoint), with each class's share in the reference and in ``labels``."""
+    ours = labels.astype(str).value_counts(normalize=True)
+    theirs = reference.astype(str).value_counts(normalize=True)
+    classes = sorted(set(ours.index) | set(theirs.index))
+    shares = {c: (float(theirs.get(c, 0.0)), float(ours.get(c, 0.0))) for c in classes}
+    return 0.5 * sum(abs(a - b) for a, b in shares.values()), shares
+
+
+def check_label_shift(
+    frame: pd.DataFrame, reference: pd.DataFrame | None, target: str, params: ValidationParams
+) -> list[RuleResult]:
+    """New training labels against the model's reference set: a distribution that moved further than
+    ``max_label_shift`` (flipped or relabelled classes) fails before anything is trained."""
+    if reference is None or target not in reference.columns or target not in frame.columns:
+        return []
+    distance, shares = label_shift(reference[target], frame[target])
+    shown = ", ".join(f"{c} {ref:.0%} -> {new:.0%}" for c, (ref, new) in shares.items())
+    return [
+        RuleResult(
+            target,
+            f"label distribution within {params.max_label_shift} of the reference set's (total variation)",
+            distance <= params.max_label_shift,
+            f"total variation {distance:.3f}: {shown}",
+            fix=(
+                "fix the labels; if the classes' balance changed on purpose, replace the reference set: "
+                "python run.py --pipeline training --replace-reference 'REASON'"
+            ),
+        )
+    ]
 
 
 def build_rules(reference: DatasetProfileView, target: str, params: ValidationParams) -> list[Rule]:
@@ -180,7 +214,7 @@ def raise_on_failures(results: list[RuleResult], has_champion: bool) -> None:
         return
     shown = "; ".join(f"column '{r.column}': {r.rule} ({r.observed})" for r in failed[:3])
     more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-    fix = (
+    fix = next((r.fix for r in failed if r.fix), None) or (
         "fix the data, or train it as a new model with --model-name if it changed on purpose"
         if has_champion
         else "fix the data"

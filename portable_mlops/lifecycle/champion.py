@@ -82,13 +82,18 @@ def production_artifact(model_name: str, artifact: Artifacts) -> Any | None:
     return None
 
 
-def _zenml_version(model_name: str, registry_version: str) -> Any | None:
+def model_version_of(model_name: str, registry_version: str) -> Any | None:
     """The newest ZenML model version that registered ``registry_version`` (its metadata says so)."""
     from zenml.client import Client
 
-    versions = (
-        Client().list_model_versions(model_name_or_id=model_name, sort_by="desc:created", size=1000, hydrate=True).items
-    )
+    try:
+        versions = (
+            Client()
+            .list_model_versions(model_name_or_id=model_name, sort_by="desc:created", size=1000, hydrate=True)
+            .items
+        )
+    except KeyError:
+        return None
     for version in versions:
         registry = version.run_metadata.get(REGISTRY_KEY)
         if isinstance(registry, dict) and str(registry.get("version")) == registry_version:
@@ -96,18 +101,40 @@ def _zenml_version(model_name: str, registry_version: str) -> Any | None:
     return None
 
 
-def move_champion(
-    model_registry: Any, model_name: str, new_version: str, zenml_version: Any | None = None
-) -> str | None:
+def set_stage(model_name: str, registry_version: str, stage: str) -> None:
+    """Set the ZenML stage of the model version that registered ``registry_version`` (if ZenML knows it)."""
+    from zenml.enums import ModelStages
+
+    found = model_version_of(model_name, registry_version)
+    if found is not None:
+        found.set_stage(ModelStages(stage), force=True)
+
+
+def sync_production_stage(model_registry: Any, model_name: str, attempts: int = 10) -> str | None:
+    """Give the ZenML stage ``production`` to the version holding the ``champion`` alias, until both agree.
+
+    The alias is read again after each stage move: when two promotions race, the one that moved the
+    alias last also moves the stage last, so the MLflow alias and the ZenML stage end naming the same
+    version whatever the interleaving. Returns the champion it settled on.
+    """
+    staged = None
+    for _ in range(attempts):
+        champion = current_champion(model_registry, model_name)
+        if champion is None or champion == staged:
+            return champion
+        set_stage(model_name, champion, "production")
+        staged = champion
+    return staged
+
+
+def move_champion(model_registry: Any, model_name: str, new_version: str) -> str | None:
     """Make ``new_version`` the champion: MLflow alias ``champion`` and ZenML stage ``production``.
 
     The version it replaces gets the alias ``previous_champion`` (what a rollback returns to); a
-    ``challenger`` alias on the new champion is removed. ``zenml_version`` is the ZenML model version
-    to stage (the running training's); by default the newest one that registered ``new_version``.
-    Returns the replaced registry version (None when there was no champion, or it is the same).
+    ``challenger`` alias on the new champion is removed; the stage follows the alias
+    (:func:`sync_production_stage`). Returns the replaced registry version (None when there was no
+    champion, or it is the same).
     """
-    from zenml.enums import ModelStages
-
     client = model_registry.mlflow_client
     replaced = current_champion(model_registry, model_name)
     if replaced == new_version:
@@ -117,20 +144,15 @@ def move_champion(
     client.set_registered_model_alias(model_name, Aliases.CHAMPION, new_version)
     if alias_version(model_registry, model_name, Aliases.CHALLENGER) == new_version:
         client.delete_registered_model_alias(model_name, Aliases.CHALLENGER)
-    staged = zenml_version if zenml_version is not None else _zenml_version(model_name, new_version)
-    if staged is not None:
-        staged.set_stage(ModelStages.PRODUCTION, force=True)
+    sync_production_stage(model_registry, model_name)
     return replaced
 
 
-def mark_challenger(model_registry: Any, model_name: str, version: str, zenml_version: Any | None = None) -> None:
+def mark_challenger(model_registry: Any, model_name: str, version: str) -> None:
     """Keep ``version`` beside the champion: MLflow alias ``challenger`` and ZenML stage ``staging``."""
-    from zenml.enums import ModelStages
-
     model_registry.mlflow_client.set_registered_model_alias(model_name, Aliases.CHALLENGER, version)
-    staged = zenml_version if zenml_version is not None else _zenml_version(model_name, version)
-    if staged is not None:
-        staged.set_stage(ModelStages.STAGING, force=True)
+    if current_champion(model_registry, model_name) != version:
+        set_stage(model_name, version, "staging")
 
 
 def champion_snapshot(model_name: str) -> Champion | None:

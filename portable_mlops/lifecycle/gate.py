@@ -1,12 +1,46 @@
-"""The quality gate: a candidate replaces the champion only if it is better by a margin."""
+"""The quality gate: a worse model never becomes champion, by any path.
+
+A candidate is scored twice, with the champion scored on the same rows each time:
+
+* on its own run's holdout, where it must beat the champion by more than ``margin``;
+* on the model's fixed reference set (a holdout kept from the model's first run, replaced only on
+  purpose), where it must not fall behind the champion by more than ``margin``. New data with wrong
+  labels makes the champion look bad on the new holdout; it cannot change the reference's labels.
+
+Every model, the first included, must reach ``min_score`` on both, and must have failed none of the
+evaluation's checks (slice floor, fairness gap). Training and ``--rollout promote`` both ask
+:func:`decide`. An override exists only with a reason, recorded with who and when (:class:`Override`).
+"""
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from portable_mlops.params import GateParams
+
+
+class Scores(BaseModel):
+    """One model's gate metric on the run's holdout and on the reference set."""
+
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
+
+    holdout: float
+    reference: float
+
+
+class Override(BaseModel):
+    """A person promoting what the gate refused: who, when, why, and what the gate had said."""
+
+    model_config = ConfigDict(frozen=True)
+
+    by: str
+    at: str
+    reason: str
+    refused_because: str
 
 
 class Decision(BaseModel):
@@ -21,56 +55,96 @@ class Decision(BaseModel):
     margin: float
     reason: str
     failed_checks: list[str] = []
+    #: Both models on the model's reference set, and the floor every model must reach.
+    candidate_reference_score: float | None = None
+    champion_reference_score: float | None = None
+    min_score: float | None = None
+    override: Override | None = None
     #: The candidate's registry version, and the champion it replaced or kept (filled by the promotion).
     registry_version: str = ""
     previous_champion: str | None = None
 
 
-def decide(
-    candidate_score: float, champion_score: float | None, gate: GateParams, failed_checks: Sequence[str] = ()
-) -> Decision:
-    """Promote when there is no champion, or when the candidate beats it by more than the margin,
-    and the candidate failed none of the evaluation's checks (slice floor, fairness gap).
+def _nan(value: float | None) -> bool:
+    return value is not None and value != value
 
-    A tie, a NaN on either side, any shortfall or any failed check keeps the champion: a worse model
-    is never promoted. The reason names every failed check first.
+
+def refusal(candidate: Scores, champion: Scores | None, gate: GateParams) -> str | None:
+    """Why the gate's metric keeps the champion, or None when the candidate passes."""
+    metric, margin = gate.metric, gate.margin
+    if _nan(candidate.holdout) or _nan(candidate.reference):
+        return "candidate score is NaN"
+    for where, value in (("holdout", candidate.holdout), ("reference set", candidate.reference)):
+        if value < gate.min_score:
+            return f"{metric} {value:.4f} on the {where} is below the floor min_score {gate.min_score}"
+    if champion is None:
+        return None
+    if _nan(champion.holdout) or _nan(champion.reference):
+        return "champion score is NaN"
+    behind = champion.reference - candidate.reference
+    if behind > margin:
+        return (
+            f"{metric} {candidate.reference:.4f} on the reference set falls behind the champion's "
+            f"{champion.reference:.4f} by {behind:.4f} > margin {margin}"
+        )
+    gain = candidate.holdout - champion.holdout
+    if gain <= margin:
+        return (
+            f"{metric} {candidate.holdout:.4f} vs champion {champion.holdout:.4f}: gain {gain:.4f} <= margin {margin}"
+        )
+    return None
+
+
+def decide(candidate: Scores, champion: Scores | None, gate: GateParams, failed_checks: Sequence[str] = ()) -> Decision:
+    """Promote only a candidate that passes :func:`refusal` and failed none of the evaluation's checks.
+
+    A tie, a NaN, a shortfall on either set, a score under the floor or any failed check keeps the
+    champion; the reason names every failed check first. With ``gate.override_reason`` a refused
+    candidate is promoted all the same, and the decision records who overrode it, when and why.
     """
-    decision = _by_metric(candidate_score, champion_score, gate)
-    if not failed_checks:
-        return decision
-    checks = "; ".join(failed_checks)
-    return decision.model_copy(
-        update={"promote": False, "reason": f"{checks} ({decision.reason})", "failed_checks": list(failed_checks)}
+    why = refusal(candidate, champion, gate)
+    reasons = [*failed_checks, *([why] if why else [])]
+    if not reasons:
+        ok = (
+            "no champion yet"
+            if champion is None
+            else (
+                f"{gate.metric} {candidate.holdout:.4f} beats champion {champion.holdout:.4f} by "
+                f"{candidate.holdout - champion.holdout:.4f} > {gate.margin}; reference set "
+                f"{candidate.reference:.4f} vs {champion.reference:.4f}"
+            )
+        )
+    decision = Decision(
+        promote=not reasons,
+        metric=gate.metric,
+        candidate_score=candidate.holdout,
+        champion_score=champion.holdout if champion else None,
+        margin=gate.margin,
+        reason="; ".join(reasons) if reasons else ok,
+        failed_checks=list(failed_checks),
+        candidate_reference_score=candidate.reference,
+        champion_reference_score=champion.reference if champion else None,
+        min_score=gate.min_score,
     )
+    if reasons and gate.override_reason:
+        return overridden(decision, gate.override_reason)
+    return decision
 
 
-def _by_metric(candidate_score: float, champion_score: float | None, gate: GateParams) -> Decision:
-    metric = gate.metric
-
-    def verdict(promote: bool, reason: str) -> Decision:
-        return Decision(
-            promote=promote,
-            metric=metric,
-            candidate_score=candidate_score,
-            champion_score=champion_score,
-            margin=gate.margin,
-            reason=reason,
-        )
-
-    if candidate_score != candidate_score:  # NaN
-        return verdict(False, "candidate score is NaN")
-    if champion_score is None:
-        return verdict(True, "no champion yet")
-    if champion_score != champion_score:
-        return verdict(False, "champion score is NaN")
-    gain = candidate_score - champion_score
-    if gain > gate.margin:
-        return verdict(
-            True, f"{metric} {candidate_score:.4f} beats champion {champion_score:.4f} by {gain:.4f} > {gate.margin}"
-        )
-    return verdict(
-        False,
-        f"{metric} {candidate_score:.4f} vs champion {champion_score:.4f}: gain {gain:.4f} <= margin {gate.margin}",
+def overridden(decision: Decision, reason: str) -> Decision:
+    """The refused ``decision`` turned into a promotion by a person, with who, when and why recorded."""
+    override = Override(
+        by=getpass.getuser(),
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        reason=reason,
+        refused_because=decision.reason,
+    )
+    return decision.model_copy(
+        update={
+            "promote": True,
+            "override": override,
+            "reason": f"OVERRIDE by {override.by}: {reason} (the gate refused: {decision.reason})",
+        }
     )
 
 

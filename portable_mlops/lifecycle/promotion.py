@@ -14,7 +14,7 @@ from typing import Any
 
 from portable_mlops.errors import PromotionError
 from portable_mlops.lifecycle.champion import current_champion, mark_challenger, move_champion
-from portable_mlops.lifecycle.gate import Decision, already_champion, decide
+from portable_mlops.lifecycle.gate import Decision, Override, Scores, already_champion, decide
 from portable_mlops.lifecycle.registry import load_version
 from portable_mlops.params import GateParams
 
@@ -25,38 +25,98 @@ def promote(
     model_registry: Any,
     model_name: str,
     registry_version: str,
-    candidate_score: float,
+    candidate: Scores,
     failed_checks: Sequence[str],
-    champion_score: Callable[[Any], float],
+    champion_scores: Callable[[Any], Scores],
     gate: GateParams,
-    zenml_version: Any | None = None,
 ) -> Decision:
     """Decide whether ``registry_version`` replaces the champion, and apply the decision.
 
-    ``champion_score(model)`` scores a model the way the candidate was scored (same rows, same
-    metric). A champion that cannot be loaded or cannot score those rows stops the promotion with
-    a :class:`PromotionError` and changes nothing. A version that is the champion already (a cached
-    re-run registered nothing new) stays champion.
+    ``champion_scores(model)`` scores a model the way the candidate was scored (the same holdout and
+    reference set, the same metric). A champion that cannot be loaded or cannot score those rows stops
+    the promotion with a :class:`PromotionError` and changes nothing. A version that is the champion
+    already (a cached re-run registered nothing new) stays champion. An override is recorded on the
+    registry version (tags ``gate_override_*``) as well as in the decision.
     """
     champion = current_champion(model_registry, model_name)
     if champion == registry_version:
-        decision = already_champion(registry_version, candidate_score, gate)
-        move_champion(model_registry, model_name, registry_version, zenml_version)
+        decision = already_champion(registry_version, candidate.holdout, gate)
+        move_champion(model_registry, model_name, registry_version)
         return decision.model_copy(update={"registry_version": registry_version})
     theirs = None
     if champion is not None:
         model = load_version(model_name, champion)
         try:
-            theirs = champion_score(model)
+            theirs = champion_scores(model)
         except Exception as exc:
             raise PromotionError(
                 f"the champion (version {champion}) cannot score this holdout ({exc}); "
                 "train the new data under its own --model-name"
             ) from exc
-    decision = decide(candidate_score, theirs, gate, failed_checks)
+    decision = decide(candidate, theirs, gate, failed_checks)
     logger.info("Gate: %s -> %s", decision.reason, "PROMOTE" if decision.promote else "keep champion")
+    if decision.override is not None:
+        record_override(model_registry, model_name, registry_version, decision.override)
     if decision.promote:
-        move_champion(model_registry, model_name, registry_version, zenml_version)
+        move_champion(model_registry, model_name, registry_version)
     else:
-        mark_challenger(model_registry, model_name, registry_version, zenml_version)
+        mark_challenger(model_registry, model_name, registry_version)
     return decision.model_copy(update={"registry_version": registry_version, "previous_champion": champion})
+
+
+def record_override(model_registry: Any, model_name: str, version: str, override: Override) -> None:
+    """Put who overrode the gate, when and why on the registry version (MLflow tags)."""
+    client = model_registry.mlflow_client
+    for key, value in override.model_dump().items():
+        client.set_model_version_tag(model_name, version, f"gate_override_{key}", str(value)[:5000])
+
+
+#: Keys of the model-version metadata the promote step writes: the gate's params and the label column.
+GATE_KEY, TARGET_KEY = "gate", "target"
+
+
+def judge_version(model_registry: Any, model_name: str, version: str, override_reason: str | None) -> Decision:
+    """The gate's decision on making an existing registry version the champion (``--rollout promote``).
+
+    The same gate as at training, with the gate params that version was trained with: the version and
+    the champion on that version's training holdout and on the model's reference set, the floor, and
+    that version's evaluation checks. ``override_reason`` promotes a refused version (recorded).
+    """
+    from zenml.client import Client
+
+    from portable_mlops.data.loading import features
+    from portable_mlops.evaluation.metrics import score
+    from portable_mlops.lifecycle.champion import TRAINING_RUN_KEY, model_version_of
+    from portable_mlops.lifecycle.reference import load_reference
+    from portable_mlops.names import Artifacts
+
+    champion = current_champion(model_registry, model_name)
+    found = model_version_of(model_name, version)
+    if found is None or TRAINING_RUN_KEY not in found.run_metadata or GATE_KEY not in found.run_metadata:
+        raise PromotionError(
+            f"registry version {version} of '{model_name}' has no training record here (trained elsewhere?); "
+            "promote a version trained by this project's training pipeline"
+        )
+    gate = GateParams(**{**dict(found.run_metadata[GATE_KEY]), "override_reason": override_reason})
+    target = str(found.run_metadata.get(TARGET_KEY, ""))
+    outputs = {
+        name: step.outputs[name][0].load()
+        for step in Client().get_pipeline_run(str(found.run_metadata[TRAINING_RUN_KEY])).steps.values()
+        for name in (Artifacts.TEST_SET, Artifacts.QUALITY)
+        if name in step.outputs
+    }
+    holdout, reference = outputs[Artifacts.TEST_SET], load_reference(model_name)
+    if reference is None or target not in holdout.columns:
+        raise PromotionError(f"model '{model_name}' has no reference set or label column to judge v{version} on")
+    sets = [(features(frame, target), frame[target]) for frame in (holdout, reference)]
+
+    def scores(model: Any) -> Scores:
+        (X, y), (X_ref, y_ref) = sets
+        return Scores(holdout=score(model, X, y, gate.metric), reference=score(model, X_ref, y_ref, gate.metric))
+
+    candidate = scores(load_version(model_name, version))
+    theirs = scores(load_version(model_name, champion)) if champion and champion != version else None
+    decision = decide(candidate, theirs, gate, outputs[Artifacts.QUALITY].failures)
+    if decision.override is not None:
+        record_override(model_registry, model_name, version, decision.override)
+    return decision.model_copy(update={"registry_version": version, "previous_champion": champion})

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from portable_mlops.lifecycle.champion import alias_version, champion_version, move_champion, production_artifact
+from portable_mlops.lifecycle.promotion import judge_version
 from portable_mlops.lifecycle.registry import input_columns, load_version
-from portable_mlops.lifecycle.rollout import Live, Served, plan_rollout
+from portable_mlops.lifecycle.rollout import Live, RolloutError, Served, plan_rollout
 from portable_mlops.names import Aliases, Artifacts
 from portable_mlops.params import DeployParams
 from portable_mlops.serving.client import payload
@@ -111,6 +112,15 @@ def deploy_champion(
         serving_image=params.serving_image,
         model_root=params.model_root,
     )
+    gate = None
+    if params.rollout == "promote" and served.new_champion:  # the same gate as at training, before any change
+        gate = judge_version(model_registry, model_name, served.new_champion, params.override_reason)
+        if not gate.promote:
+            raise RolloutError(
+                f"the canary v{served.new_champion} does not pass the gate ({gate.reason}); nothing was changed; "
+                "promote it anyway only with a reason: python run.py --pipeline deployment --rollout promote "
+                "--override-gate 'REASON'"
+            )
     plan = plan_for(deployer.flavor, target)
     service = _healthy_current(deployer, model_name, plan, smoke) if not params.force else None
     if service is None:
@@ -128,6 +138,8 @@ def deploy_champion(
             "rollout": params.rollout,
             "previous_champion": replaced or "",
             "deployer": deployer.flavor,
+            "gate": gate.reason if gate else "",
+            "gate_override": gate.override.model_dump() if gate and gate.override else {},
             "example_request": json.dumps(payload(sample.head(1))),
         },
     )

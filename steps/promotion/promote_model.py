@@ -1,6 +1,6 @@
 """Step: the quality gate that decides whether the new model becomes the champion."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
@@ -8,15 +8,18 @@ from zenml import get_step_context, log_metadata, step
 from portable_mlops.data.loading import features
 from portable_mlops.evaluation.checks import QualityChecks
 from portable_mlops.evaluation.metrics import score
-from portable_mlops.lifecycle.gate import Decision
-from portable_mlops.lifecycle.promotion import promote
+from portable_mlops.lifecycle.gate import Decision, Scores
+from portable_mlops.lifecycle.promotion import GATE_KEY, TARGET_KEY, promote
+from portable_mlops.lifecycle.reference import reference_for
 from portable_mlops.lifecycle.registry import active_registry
+from portable_mlops.modeling.estimators import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, GateParams
 
 
 @step(enable_cache=False)
 def promote_model(
+    model: LabelEncodedClassifier,
     registry_version: str,
     metrics: dict[str, float],
     quality: QualityChecks,
@@ -24,37 +27,54 @@ def promote_model(
     source: DataSource,
     gate: GateParams,
 ) -> Annotated[Decision, Artifacts.PROMOTION]:
-    """Compare the new model with the champion on the same holdout and promote only a better one
-    that also passed the evaluation's checks (every slice above the floor, the fairness gap within
-    its maximum).
+    """Judge the new model against the champion on this run's holdout and on the model's fixed
+    reference set, and promote only a better one that reached the floor and passed the evaluation's
+    checks (:mod:`portable_mlops.lifecycle.gate`).
 
-    A promotion moves the MLflow alias ``champion`` and the ZenML stage ``production`` together
-    (the replaced version keeps ``previous_champion``); otherwise the new version gets the alias
-    ``challenger`` and the stage ``staging`` (:func:`portable_mlops.lifecycle.promotion.promote`).
+    The model's first run keeps its holdout as the reference set; later runs use it as it is, unless
+    ``gate.replace_reference_reason`` replaces it on purpose (recorded). A promotion moves the MLflow
+    alias ``champion`` and the ZenML stage ``production`` together (the replaced version keeps
+    ``previous_champion``); otherwise the new version gets ``challenger`` and ``staging``.
 
     Args:
+        model: The new model.
         registry_version: The new model's registry version.
         metrics: The new model's holdout metrics.
         quality: The evaluation's quality checks; their ``failures`` keep the champion.
         test: The holdout split.
         source: Names the label column.
-        gate: The metric and the margin to beat.
+        gate: The metric, the margin, the floor, and an override or a reference replacement with its reason.
 
     Returns:
-        The decision with both scores and the reason.
+        The decision with the scores of both models on both sets and the reason.
     """
     context = get_step_context()
+    name = context.model.name
+    reference, kept = reference_for(name, test, gate.replace_reference_reason, str(context.pipeline_run.id))
     X, y = features(test, source.target), test[source.target]
+    X_ref, y_ref = features(reference, source.target), reference[source.target]
+
+    def scores(candidate: object) -> Scores:
+        return Scores(
+            holdout=score(candidate, X, y, gate.metric), reference=score(candidate, X_ref, y_ref, gate.metric)
+        )
+
     decision = promote(
         active_registry(),
-        context.model.name,
+        name,
         registry_version,
-        metrics[gate.metric],
+        Scores(holdout=metrics[gate.metric], reference=score(model, X_ref, y_ref, gate.metric)),
         quality.failures,
-        lambda champion: score(champion, X, y, gate.metric),
+        scores,
         gate,
-        zenml_version=context.model,
     )
-    log_metadata({"promotion": decision.model_dump()})
-    context.model.log_metadata({"promotion": decision.model_dump()})
+    record: dict[str, Any] = {
+        "promotion": decision.model_dump(),
+        GATE_KEY: gate.model_dump(exclude={"override_reason", "replace_reference_reason"}),
+        TARGET_KEY: source.target,
+    }
+    if kept:
+        record["reference_set"] = kept
+    log_metadata(record)
+    context.model.log_metadata(record)
     return decision

@@ -9,8 +9,9 @@ from zenml.logger import get_logger
 from zenml.types import HTMLString
 
 from portable_mlops.data.reports import validation_report
-from portable_mlops.data.validation import check_rows, raise_on_failures, schema_drift
+from portable_mlops.data.validation import check_label_shift, check_rows, raise_on_failures, schema_drift
 from portable_mlops.lifecycle.champion import production_artifact
+from portable_mlops.lifecycle.reference import load_reference
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, ValidationParams
 from stacks.flavors.whylogs_drift import active_validator
@@ -38,11 +39,14 @@ def validate_data(
     Returns:
         The validation report (every rule with its outcome).
     """
-    reference = production_artifact(get_step_context().model.name, Artifacts.DATA_PROFILE)
+    name = get_step_context().model.name
+    reference = production_artifact(name, Artifacts.DATA_PROFILE)
     reference_name = "the champion's training data" if reference is not None else "this data (no champion yet)"
     results = check_rows(frame, source.target, validation, source.require_target) + active_validator().data_validation(
         profile, reference, target=source.target, params=validation, require_target=source.require_target
     )
+    if source.require_target:  # training data: its labels against the model's fixed reference set
+        results += check_label_shift(frame, load_reference(name), source.target, validation)
     failed = [r for r in results if not r.passed]
     log_metadata({"rules": len(results), "failed": len(failed), "reference": reference_name})
     for result in failed:

@@ -33,6 +33,7 @@ MODEL = "breast_cancer_classifier"
 NAME = "pmlops-breast-cancer-classifier"
 SD = f"/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments/{NAME}"
 REGISTRY = "registry.example.com/portable-mlops"  # stacks/kubeflow.yaml's container registry
+OVERRIDE = "the canary's error rate held for a week at 25% of the traffic"
 
 STACK = """
 import portable_mlops.compat
@@ -191,7 +192,8 @@ def rollout(
         for predictor in double.served.get(("seldon", NAME), []):
             text = requests.get(predictor.metrics_url, timeout=10).text
             result.metrics[predictor.name] = (text, double.routed[started:].count(predictor.name))
-        deploy("promote", rollout="promote", replicas=2)
+        deploy("promote-refused", rollout="promote", replicas=2)  # the gate kept it as challenger: refused
+        deploy("promote", "--override-gate", OVERRIDE, rollout="promote", replicas=2)
         deploy("rollback", rollout="rollback", replicas=2)
         result.marks["inference"] = len(double.requests)
         before = len(double.routed)
@@ -296,8 +298,25 @@ def test_canary_splits_traffic_and_predictions_reach_both_models(rollout: Rollou
     assert low <= rollout.routed_canary.count("canary") <= high, rollout.routed_canary.count("canary")
 
 
-def test_promote_gives_the_canary_all_traffic_and_makes_it_the_champion(rollout: Rollout) -> None:
+def test_promoting_a_canary_the_gate_refused_fails_in_one_line_and_changes_nothing(rollout: Rollout) -> None:
+    proc = rollout.outputs["promote-refused"]
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the canary v") and "does not pass the gate" in last and "--override-gate" in last
+    assert rollout.writes("promote-refused") == []
+    assert rollout.aliases["promote-refused"] == rollout.aliases["canary"]
+
+
+def test_promote_with_an_override_gives_the_canary_all_traffic_and_records_who_and_why(
+    rollout: Rollout, remote: Remote
+) -> None:
     ok(rollout, "promote")
+    assert "GATE OVERRIDDEN by " in rollout.outputs["promote"].stdout and OVERRIDE in rollout.outputs["promote"].stdout
+    from mlflow import MlflowClient
+
+    challenger = rollout.aliases["training"]["challenger"]
+    tags = MlflowClient(remote.mlflow_url, remote.mlflow_url).get_model_version(MODEL, challenger).tags
+    assert tags["gate_override_reason"] == OVERRIDE and tags["gate_override_refused_because"]
     challenger = rollout.aliases["training"]["challenger"]
     (write,) = rollout.writes("promote")
     assert write.method == "PATCH" and predictors(write) == [("main", challenger, None)]

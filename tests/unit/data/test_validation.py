@@ -89,3 +89,21 @@ def test_extra_columns_and_unseen_categories_are_reported_not_refused() -> None:
     found = schema_drift(profile_frame(batch), profile_frame(reference), target="label")
     assert found == {"extra_columns": ["note"], "unseen:plan": ["enterprise"]}
     assert schema_drift(profile_frame(reference), profile_frame(reference), target="label") == {}
+
+
+def test_labels_far_from_the_reference_distribution_stop_before_training(cancer) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from portable_mlops.data.validation import check_label_shift, label_shift
+
+    params = ValidationParams()
+    same = check_label_shift(cancer.sample(frac=1.0, random_state=1), cancer, "diagnosis", params)
+    assert [r.passed for r in same] == [True]
+    flipped = cancer.assign(diagnosis=cancer["diagnosis"].map({"benign": "malignant", "malignant": "benign"}))
+    distance, shares = label_shift(cancer["diagnosis"], flipped["diagnosis"])
+    assert distance == pytest.approx(abs(shares["benign"][0] - shares["malignant"][0]))  # 63% vs 37%: 0.255
+    (result,) = check_label_shift(flipped, cancer, "diagnosis", params)
+    assert not result.passed and result.observed.startswith(f"total variation {distance:.3f}: benign 63% -> 37%")
+    with pytest.raises(DataValidationError, match=r"replace the reference set: python run\.py --pipeline training"):
+        raise_on_failures([result], has_champion=True)
+    assert check_label_shift(flipped, None, "diagnosis", params) == []  # a model's first run has no reference yet

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portable_mlops.evaluation.holdout import evaluate_holdout
-from portable_mlops.lifecycle.gate import decide
+from portable_mlops.lifecycle.gate import Scores, decide
 from portable_mlops.modeling.estimators import build_candidate
 from portable_mlops.modeling.features import check_not_used, model_inputs
 from portable_mlops.params import DataSource, EvaluationParams, GateParams
@@ -26,5 +26,7 @@ def test_inclusion_end_to_end_the_sensitive_column_is_forbidden_sliced_and_gated
     assert [r.slice for r in held.quality.slices.rows] == ["a", "b"]  # sliced by the column the model never saw
     failures = held.quality.failures
     assert failures == fairness.failures and failures[0].startswith("fairness: recall_gap")
-    decision = decide(0.99, 0.90, GateParams(), failures)
+    decision = decide(
+        Scores(holdout=0.99, reference=0.99), Scores(holdout=0.90, reference=0.90), GateParams(), failures
+    )
     assert not decision.promote and decision.reason.startswith("fairness: recall_gap")

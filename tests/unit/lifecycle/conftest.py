@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 
 
-@dataclass
-class ZenmlVersionStandIn:
-    """Records the stages set on it, as a ZenML model version's ``set_stage`` would set them."""
-
-    stages: list[str] = field(default_factory=list)
-
-    def set_stage(self, stage: Any, force: bool = False) -> None:
-        self.stages.append(str(getattr(stage, "value", stage)))
+@pytest.fixture
+def stages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The ZenML stages the champion module sets, as (registry version, stage), in order (the models of
+    these tests live in MLflow only)."""
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        "portable_mlops.lifecycle.champion.set_stage", lambda model, version, stage: seen.append((version, stage))
+    )
+    return seen
 
 
 @dataclass

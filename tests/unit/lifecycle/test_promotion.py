@@ -5,51 +5,63 @@ from __future__ import annotations
 import pytest
 
 from portable_mlops.errors import PromotionError
+from portable_mlops.lifecycle.gate import Scores
 from portable_mlops.lifecycle.promotion import promote
 from portable_mlops.params import GateParams
-from tests.unit.lifecycle.conftest import Registry, ZenmlVersionStandIn
+from tests.unit.lifecycle.conftest import Registry
+
+GATE = GateParams(metric="roc_auc", margin=0.01, min_score=0.5)
 
 
-def test_better_promotes_worse_stays_challenger_and_a_rerun_keeps_the_champion(registry: Registry) -> None:
-    gate = GateParams(metric="roc_auc", margin=0.01)
+def same(value: float) -> Scores:
+    return Scores(holdout=value, reference=value)
+
+
+def test_better_promotes_worse_stays_challenger_and_a_rerun_keeps_the_champion(
+    registry: Registry, stages: list[tuple[str, str]]
+) -> None:
     first = registry.register(1.0)
-    decision = promote(registry.stack_registry, "m", first, 0.90, [], lambda model: 0.0, gate, ZenmlVersionStandIn())
+    decision = promote(registry.stack_registry, "m", first, same(0.90), [], lambda model: same(0.0), GATE)
     assert decision.promote and decision.reason == "no champion yet" and registry.alias("champion") == first
 
     better = registry.register(2.0)
-    decision = promote(registry.stack_registry, "m", better, 0.95, [], lambda model: 0.90, gate, ZenmlVersionStandIn())
+    decision = promote(registry.stack_registry, "m", better, same(0.95), [], lambda model: same(0.90), GATE)
     assert decision.promote and (decision.registry_version, decision.previous_champion) == (better, first)
     assert (registry.alias("champion"), registry.alias("previous_champion")) == (better, first)
 
     worse = registry.register(3.0)
-    staged = ZenmlVersionStandIn()
-    decision = promote(registry.stack_registry, "m", worse, 0.955, [], lambda model: 0.95, gate, staged)
+    decision = promote(registry.stack_registry, "m", worse, same(0.955), [], lambda model: same(0.95), GATE)
     assert not decision.promote and "<= margin 0.01" in decision.reason
     assert (registry.alias("champion"), registry.alias("challenger")) == (better, worse)
-    assert staged.stages == ["staging"]
+    assert stages[-1] == (worse, "staging")
 
-    rerun = promote(registry.stack_registry, "m", better, 0.95, [], lambda model: 0.0, gate, ZenmlVersionStandIn())
+    rerun = promote(registry.stack_registry, "m", better, same(0.95), [], lambda model: same(0.0), GATE)
     assert rerun.promote and "already the champion" in rerun.reason and registry.alias("champion") == better
 
 
-def test_a_failed_check_keeps_the_champion(registry: Registry) -> None:
-    first, second = registry.register(1.0), registry.register(2.0)
-    promote(registry.stack_registry, "m", first, 0.9, [], lambda model: 0.0, GateParams(), ZenmlVersionStandIn())
+def test_a_failed_check_or_an_override_is_applied_and_recorded(registry: Registry, stages) -> None:  # type: ignore[no-untyped-def]
+    first, second, third = registry.register(1.0), registry.register(2.0), registry.register(3.0)
+    promote(registry.stack_registry, "m", first, same(0.9), [], lambda model: same(0.0), GATE)
     failed = ["slice a=b accuracy 0.5000 < floor 0.8"]
-    decision = promote(
-        registry.stack_registry, "m", second, 0.99, failed, lambda m: 0.9, GateParams(), ZenmlVersionStandIn()
-    )
-    assert not decision.promote and decision.reason.startswith(failed[0])
+    decision = promote(registry.stack_registry, "m", second, same(0.99), failed, lambda m: same(0.9), GATE)
+    assert not decision.promote and decision.reason == failed[0]
     assert registry.alias("champion") == first and registry.alias("challenger") == second
 
+    overriding = GATE.model_copy(update={"override_reason": "approved by the model review board, ticket 42"})
+    decision = promote(registry.stack_registry, "m", third, same(0.7), [], lambda m: same(0.9), overriding)
+    assert decision.promote and decision.override is not None and registry.alias("champion") == third
+    tags = registry.client.get_model_version("m", third).tags
+    assert tags["gate_override_reason"] == "approved by the model review board, ticket 42"
+    assert tags["gate_override_by"] == decision.override.by and tags["gate_override_refused_because"]
 
-def test_a_champion_that_cannot_score_stops_the_promotion_and_changes_nothing(registry: Registry) -> None:
+
+def test_a_champion_that_cannot_score_stops_the_promotion_and_changes_nothing(registry: Registry, stages) -> None:  # type: ignore[no-untyped-def]
     first, second = registry.register(1.0), registry.register(2.0)
-    promote(registry.stack_registry, "m", first, 0.9, [], lambda model: 0.0, GateParams(), ZenmlVersionStandIn())
+    promote(registry.stack_registry, "m", first, same(0.9), [], lambda model: same(0.0), GATE)
 
-    def cannot_score(model: object) -> float:
+    def cannot_score(model: object) -> Scores:
         raise KeyError("mean radius")
 
     with pytest.raises(PromotionError, match="the champion \\(version 1\\) cannot score this holdout"):
-        promote(registry.stack_registry, "m", second, 0.99, [], cannot_score, GateParams(), ZenmlVersionStandIn())
+        promote(registry.stack_registry, "m", second, same(0.99), [], cannot_score, GATE)
     assert registry.alias("champion") == first and registry.alias("challenger") is None

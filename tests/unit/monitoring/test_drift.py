@@ -1,9 +1,11 @@
-"""Drift detection: false alarms stay under 5% on clean batches, shifted batches are caught."""
+"""Drift detection: false alarms on clean batches within the binomial bound of the configured alpha,
+shifted batches caught on exactly the shifted columns. The same measurements, larger, give the figures
+of docs/monitoring.md (benchmarks/drift.py, ``python -m benchmarks.run --only drift``)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from benchmarks.drift import alarm_ceiling, alarms, clean_default, clean_synthetic, synthetic
 from portable_mlops.data.batches import DEFAULT_SHIFTED, make_batch
 from portable_mlops.data.loading import load_builtin
 from portable_mlops.data.profiling import profile_frame
@@ -13,42 +15,29 @@ from portable_mlops.params import DriftParams
 PARAMS = DriftParams()
 
 
-def synthetic(rows: int, seed: int) -> pd.DataFrame:
-    """A fixed distribution: 15 numeric columns of different scales and one categorical column."""
-    rng = np.random.default_rng(seed)
-    data = {f"x{i}": rng.normal(i, 1 + i / 5, rows) for i in range(15)}
-    data["colour"] = rng.choice(["red", "green", "blue"], rows, p=[0.5, 0.3, 0.2])
-    return pd.DataFrame(data)
+def test_false_alarms_on_independent_clean_batches_stay_within_the_binomial_bound() -> None:
+    """Reference and batch are fresh, independent draws of the same distribution for every seed: with a
+    per-batch false-alarm rate of alpha, more alarms than the 99.9% quantile of Binomial(n, alpha) means
+    the check cries wolf more often than it says."""
+    batches = 100
+    found = alarms(batches, clean_synthetic, PARAMS)
+    assert found <= alarm_ceiling(batches, PARAMS.alpha), f"{found} false alarms in {batches} clean batches"
 
 
-def test_false_alarm_rate_on_independent_clean_batches_is_at_most_5_percent() -> None:
-    """Reference and batch are fresh, independent draws of the same distribution for every seed."""
-    seeds = range(100)
-    alarms = sum(
-        detect_drift(profile_frame(synthetic(200, s)), profile_frame(synthetic(1000, 10_000 + s)), PARAMS).drifted
-        for s in seeds
-    )
-    assert alarms / len(seeds) <= 0.05, f"{alarms} false alarms in {len(seeds)} clean batches"
-
-
-def test_false_alarm_rate_on_clean_batches_of_the_default_data() -> None:
-    reference = profile_frame(load_builtin("breast_cancer"))
-    seeds = range(40)
-    alarms = sum(
-        detect_drift(profile_frame(make_batch(150, s)), reference, PARAMS, ["diagnosis"]).drifted for s in seeds
-    )
-    assert alarms / len(seeds) <= 0.05
+def test_false_alarms_on_clean_batches_of_the_default_data_stay_within_the_binomial_bound() -> None:
+    batches = 40
+    assert alarms(batches, clean_default, PARAMS) <= alarm_ceiling(batches, PARAMS.alpha)
 
 
 @pytest.mark.parametrize("shift", [0.5, 1.5])
-def test_shifted_batches_are_caught_on_the_shifted_columns(shift: float) -> None:
+def test_shifted_batches_are_caught_on_exactly_the_shifted_columns(shift: float) -> None:
     reference = profile_frame(load_builtin("breast_cancer"))
     for seed in range(10):
         report = detect_drift(profile_frame(make_batch(200, seed, shift)), reference, PARAMS, ["diagnosis"])
-        assert report.drifted
-        assert set(report.drifted_columns) <= set(DEFAULT_SHIFTED) | {"worst radius", "worst perimeter"} or set(
-            DEFAULT_SHIFTED
-        ) <= set(report.drifted_columns)
+        assert report.drifted and sorted(report.drifted_columns) == sorted(DEFAULT_SHIFTED), (
+            seed,
+            report.drifted_columns,
+        )
 
 
 def test_categorical_shift_is_caught() -> None:
