@@ -11,6 +11,7 @@ python -m benchmarks.baseline --config configs/training.yaml --tracking-uri sqli
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,16 +28,17 @@ import portable_mlops.compat  # noqa: F401  (before whylogs)
 def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path) -> None:
     """Load, profile, validate, split, search, evaluate, register and gate: one plain script."""
     import mlflow
+    import pandas as pd
     from whylogs.core import DatasetProfileView
 
     from portable_mlops import params as p
     from portable_mlops.cli.config import load_config
     from portable_mlops.data.loading import features, load_source, split_frame
     from portable_mlops.data.profiling import profile_frame
-    from portable_mlops.data.validation import check_profile, check_rows, raise_on_failures
+    from portable_mlops.data.validation import check_label_shift, check_profile, check_rows, raise_on_failures
     from portable_mlops.evaluation.holdout import Champion, evaluate_candidate
     from portable_mlops.evaluation.metrics import score
-    from portable_mlops.lifecycle.gate import decide
+    from portable_mlops.lifecycle.gate import Scores, decide
     from portable_mlops.lifecycle.registry import version_by_alias
     from portable_mlops.modeling.training import train_best
     from portable_mlops.names import Aliases
@@ -55,6 +57,7 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
     client = mlflow.MlflowClient()
     artifacts.mkdir(parents=True, exist_ok=True)
     reference_file = artifacts / f"{model_name}-champion-profile.bin"
+    reference_set_file = artifacts / f"{model_name}-reference-set.parquet"
 
     frame = load_source(source)
     profile = profile_frame(frame)
@@ -62,8 +65,13 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
     results = check_rows(frame, source.target, validation, source.require_target) + check_profile(
         profile, reference or profile, source.target, validation, source.require_target
     )
+    reference_set = pd.read_parquet(reference_set_file) if reference_set_file.exists() else None
+    results += check_label_shift(frame, reference_set, source.target, validation)
     raise_on_failures(results, has_champion=reference is not None)
     train, test = split_frame(frame, source.target, split)
+    if reference_set is None:  # the model's first run keeps its holdout as the reference set
+        test.to_parquet(reference_set_file)
+        reference_set = test
 
     with mlflow.start_run(run_name="baseline-training") as parent:
         trained = train_best(train, source, search)
@@ -88,9 +96,14 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
         version = client.create_model_version(
             model_name, trained.model_uri, run_id=parent.info.run_id, model_id=model_id
         )
-        X_test, y_test = features(test, source.target), test[source.target]
-        champion_score = score(champion_model, X_test, y_test, gate.metric) if champion_model else None
-        decision = decide(result.metrics[gate.metric], champion_score, gate, result.quality.failures)
+        sets = [(features(f, source.target), f[source.target]) for f in (test, reference_set)]
+
+        def scores(model: Any) -> Scores:
+            (X, y), (X_ref, y_ref) = sets
+            return Scores(holdout=score(model, X, y, gate.metric), reference=score(model, X_ref, y_ref, gate.metric))
+
+        theirs = scores(champion_model) if champion_model is not None else None
+        decision = decide(scores(trained.model), theirs, gate, result.quality.failures)
         alias = Aliases.CHAMPION if decision.promote else Aliases.CHALLENGER
         client.set_registered_model_alias(model_name, alias, version.version)
         if decision.promote:
