@@ -100,7 +100,7 @@ def render(document: dict[str, Any]) -> str:
         median = value["median"] if isinstance(value, dict) else value
         met = median <= bound if op == "<=" else median >= bound
         out.append(f"| {label} {op} {_num(bound)} | {_fmt(value)} | {'yes' if met else 'no'} |")
-    for section in ("training", "scale", "serving", "profiling", "drift", "compile"):
+    for section in ("training", "scale", "serving", "profiling", "drift", "images", "compile"):
         if section not in results:
             continue
         out += ["", f"## {section}", ""]

@@ -22,7 +22,7 @@ from benchmarks import profiling
 from benchmarks.common import ROOT
 from benchmarks.report import render
 
-SECTIONS = ("profiling", "drift", "training", "scale", "serving", "compile")
+SECTIONS = ("profiling", "drift", "images", "training", "scale", "serving", "compile")
 PACKAGES = ("zenml", "mlflow", "whylogs", "scikit-learn", "xgboost", "pandas", "numpy", "kfp")
 
 
@@ -92,6 +92,10 @@ def run_sections(only: tuple[str, ...], quick: bool, repeats: int | None) -> dic
 
     if "profiling" in chosen:
         section("profiling", lambda: profiling.run(plan["profile_rows"], n))
+    if "images" in chosen:
+        from benchmarks import images
+
+        section("images", lambda: images.run(cold=not quick))
     if "drift" in chosen:
         from benchmarks import drift
 

@@ -114,10 +114,14 @@ def lock_serving(requirements: str, out: Path) -> Path:
     return out
 
 
-def build_step(env: dict[str, str], base: str | None = None, force: bool = False) -> podman.BuildResult:
+def build_step(
+    env: dict[str, str], base: str | None = None, force: bool = False, no_cache: bool = False
+) -> podman.BuildResult:
     """The step image from ``images/step/Dockerfile`` and ``requirements/runtime.lock``."""
     download_wheelhouse(RUNTIME_LOCK, WHEELS)
-    return podman.build_step_image(RUNTIME_LOCK, env, wheelhouse=WHEELS, base_image=base_image(env, base), force=force)
+    return podman.build_step_image(
+        RUNTIME_LOCK, env, wheelhouse=WHEELS, base_image=base_image(env, base), force=force, no_cache=no_cache
+    )
 
 
 def build_serving(env: dict[str, str], requirements: str, base: str | None = None) -> podman.BuildResult:

@@ -287,6 +287,7 @@ def build_image(
     volumes: Sequence[str] = (),
     tag_prefix: str = "",
     force: bool = False,
+    no_cache: bool = False,
     log: Path | None = None,
 ) -> BuildResult:
     """Build ``dockerfile`` as ``<repository>:<tag_prefix><hash>`` unless that tag exists.
@@ -297,7 +298,7 @@ def build_image(
     which keeps big trees such as a virtualenv out of the context. ``volumes`` are
     ``podman build -v`` mounts (e.g. ``"/tmp/wheelhouse:/wheels:ro"``): available to RUN, never stored
     in a layer, and not hashed (derive them from hashed files, like a wheelhouse from the lock).
-    ``force`` rebuilds even when the tag exists (podman's layer cache still applies).
+    ``force`` rebuilds even when the tag exists (podman's layer cache still applies, unless ``no_cache``).
     """
     if context_dir is None:
         with tempfile.TemporaryDirectory(prefix="context-", dir=_state_dir()) as tmp:
@@ -312,6 +313,7 @@ def build_image(
                 volumes=volumes,
                 tag_prefix=tag_prefix,
                 force=force,
+                no_cache=no_cache,
                 log=log,
             )
     args = dict(build_args or {})
@@ -320,6 +322,8 @@ def build_image(
     if not force and image_exists(ref, env):
         return BuildResult(ref, False, 0.0)
     cmd = ["build", "--file", str(dockerfile), "--tag", ref, "--label", f"pmlops.content-hash={digest}"]
+    if no_cache:
+        cmd.append("--no-cache")
     for key, value in args.items():
         cmd += ["--build-arg", f"{key}={value}"]
     for volume in volumes:
@@ -343,6 +347,7 @@ def build_step_image(
     wheelhouse: Path | None = None,
     base_image: str | None = None,
     force: bool = False,
+    no_cache: bool = False,
 ) -> BuildResult:
     """Build images/step/Dockerfile on ``base_image`` (default: our Python base) with ``requirements``.
 
@@ -363,6 +368,7 @@ def build_step_image(
         build_args=args,
         volumes=volumes,
         force=force,
+        no_cache=no_cache,
     )
 
 

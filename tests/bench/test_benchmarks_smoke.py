@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks import profiling, serving, synth, training
+from benchmarks import drift, profiling, serving, synth, training
 from benchmarks.report import GOALS, render
 from benchmarks.workspace import workspace
 
@@ -25,6 +25,7 @@ def results() -> dict[str, object]:
     """Profiling, training and serving at tiny sizes; of scale, the parts that are not a training run
     (the training pipeline runs above); compile runs in tests/remote/test_kubeflow.py."""
     out: dict[str, object] = {"profiling": profiling.run(20_000, 1, columns=5, original_rows=5_000)}
+    out["drift"] = drift.run(clean_batches=4, shifted_batches=2, shifts=(1.0,))
     with workspace() as space:
         out["training"] = training.overhead(space, 1, warm_up=False)
         out["serving"] = serving.run(space, 1, requests=30, batches=2, clients=2)
@@ -90,3 +91,10 @@ def test_report_names_every_goal(results: dict, tmp_path: Path) -> None:
     for goal in GOALS:
         assert goal[-1] in text
     assert "## serving" in text and "## training" in text
+
+
+def test_drift_counts_alarms_and_catches(results: dict) -> None:  # type: ignore[type-arg]
+    figures = results["drift"]
+    assert figures["clean_synthetic"]["batches"] == 4 and figures["clean_default"]["batches"] == 2
+    assert figures["shifted_default"]["1"] == {"batches": 2, "caught": 2}
+    assert figures["clean_synthetic"]["alarms"] <= figures["clean_synthetic"]["ceiling_99_9"]

@@ -44,3 +44,12 @@ def test_an_image_is_rebuilt_exactly_when_its_dockerfile_or_lock_changes(tmp_pat
     changed_dockerfile = podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "python:3.11-slim"})
     changed_base = podman.content_hash([dockerfile, lock], {"arg:BASE_IMAGE": "localhost/base"})
     assert len({first, changed_lock, changed_dockerfile, changed_base}) == 4
+
+
+def test_the_benchmark_records_the_step_images_size_and_rebuild(step_image: str) -> None:
+    """benchmarks/images.py without its cold build (make bench measures that): the figures it reports."""
+    from benchmarks import images
+
+    figures = images.run(cold=False)
+    assert figures["step_image"] == step_image and figures["unchanged_rebuild_reused"] is True
+    assert figures["step_image_mb"] > figures["base_image_mb"] > 0
