@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from portable_mlops.data.loading import BUILTIN_PREFIX, default_model_name
+from portable_mlops.data.sources import BUILTIN_PREFIX, default_model_name
 from portable_mlops.errors import UserFacingError
 
 CONFIGS_DIR = Path(__file__).resolve().parents[2] / "configs"

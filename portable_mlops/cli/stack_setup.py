@@ -107,23 +107,54 @@ def ensure_stack(name: str, activate: bool = True, overrides: dict[str, dict[str
     return ensure_stack_data(with_overrides(read_stack(stack_file(name)), overrides), activate)
 
 
+#: The label a stack imported from a file carries: a hash of the file's content (with its overrides).
+HASH_LABEL = "pmlops_stack_file_sha256"
+
+
+def stack_hash(data: dict[str, Any]) -> str:
+    """A content hash of a stack description: equal for the same components and configuration."""
+    import hashlib
+
+    return hashlib.sha256(yaml.safe_dump(data, sort_keys=True).encode()).hexdigest()
+
+
 def ensure_stack_data(data: dict[str, Any], activate: bool = True) -> str:
-    """:func:`ensure_stack` for a stack description already read (``zenml stack export`` format)."""
+    """:func:`ensure_stack` for a stack description already read (``zenml stack export`` format).
+
+    A stack imported from the same file before is recognised by the hash label it was given
+    (:data:`HASH_LABEL`) and only activated: nothing is imported or compared again, and no flavor
+    module is loaded. A stack of that name from another version of the file is an error that says how
+    to re-import it; one without the label (imported before labels existed) is checked component by
+    component, then labelled.
+    """
     from zenml.client import Client
     from zenml.enums import StackComponentType
 
-    ensure_flavors()
     client = Client()
-    check_secrets(client, data)
     stack_name = data["stack_name"]
+    digest = stack_hash(data)
     try:
-        client.get_stack(stack_name, allow_name_prefix_match=False)
+        existing = client.get_stack(stack_name, allow_name_prefix_match=False)
     except KeyError:
+        existing = None
+    if existing is not None and (existing.labels or {}).get(HASH_LABEL) not in (None, digest):
+        raise StackSetupError(
+            f"stack '{stack_name}' was imported from another version of its stack file; re-import it: "
+            f"zenml stack delete {stack_name} -y (its components too, if they changed), then run again"
+        )
+    if existing is None or (existing.labels or {}).get(HASH_LABEL) is None:
+        ensure_flavors()
+        check_secrets(client, data)
         components = {
             StackComponentType(kind): [_ensure_component(client, StackComponentType(kind), spec) for spec in specs]
             for kind, specs in data["components"].items()
         }
-        client.create_stack(name=stack_name, components=components)
+        if existing is None:
+            client.create_stack(name=stack_name, components=components, labels={HASH_LABEL: digest})
+        else:
+            client.update_stack(stack_name, labels={**(existing.labels or {}), HASH_LABEL: digest})
+    else:
+        check_secrets(client, data)  # a secret may have been deleted since: name the command that makes it
     if activate and client.active_stack_model.name != stack_name:
         client.activate_stack(stack_name)
     return str(stack_name)

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable
 
 import pandas as pd
-from sklearn import datasets
-from sklearn.model_selection import train_test_split
 
+from portable_mlops.data.sources import BUILTIN_PREFIX, CHAMPION_HOLDOUT
 from portable_mlops.errors import DataSourceError
 from portable_mlops.params import DataSource, SplitParams
 
-BUILTIN_PREFIX = "sklearn://"
-#: The rows of the champion's holdout: rows it was evaluated on and never trained on. Resolved by the
-#: pipelines (the load step reads the champion's ``test_set`` artifact), since only they know the champion.
-CHAMPION_HOLDOUT = "champion://holdout"
-_BUILTINS: dict[str, Callable[..., object]] = {
-    "breast_cancer": datasets.load_breast_cancer,
-    "wine": datasets.load_wine,
-    "iris": datasets.load_iris,
-}
+_BUILTINS = ("breast_cancer", "wine", "iris")
 #: The label column of the data sets that ship with scikit-learn, as this project names it.
 BUILTIN_TARGETS = {"breast_cancer": "diagnosis", "wine": "cultivar", "iris": "species"}
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".txt")
@@ -30,12 +19,14 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 def load_builtin(name: str) -> pd.DataFrame:
     """Return a scikit-learn data set as a frame whose label column holds the class names."""
+    from sklearn import datasets
+
     if name not in _BUILTINS:
         raise DataSourceError(
             f"unknown built-in data set '{name}'; use one of {', '.join(sorted(_BUILTINS))} "
             "or pass a CSV/Parquet path with --data"
         )
-    bunch = _BUILTINS[name](as_frame=True)
+    bunch = getattr(datasets, f"load_{name}")(as_frame=True)
     frame: pd.DataFrame = bunch.frame.copy()  # type: ignore[attr-defined]
     names = list(bunch.target_names)  # type: ignore[attr-defined]
     frame[BUILTIN_TARGETS[name]] = [str(names[i]) for i in frame.pop("target")]
@@ -188,16 +179,10 @@ def load_source(source: DataSource, frame: pd.DataFrame | None = None) -> pd.Dat
     return prepare_frame(read_table(source.uri) if frame is None else frame, source.target, source.require_target)
 
 
-def default_model_name(uri: str) -> str:
-    """Derive a registry model name from a data URI: ``data/churn-2024.csv`` -> ``churn_2024_classifier``."""
-    stem = uri[len(BUILTIN_PREFIX) :] if uri.startswith(BUILTIN_PREFIX) else os.path.basename(uri.rstrip("/"))
-    stem = re.sub(r"(\.(csv|txt|parquet|pq))?(\.(gz|bz2|zip))?$", "", stem, flags=re.IGNORECASE)
-    slug = re.sub(r"[^0-9a-zA-Z]+", "_", stem).strip("_").lower() or "dataset"
-    return f"{slug}_classifier"
-
-
 def split_frame(frame: pd.DataFrame, target: str, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded, stratified train/test split."""
+    from sklearn.model_selection import train_test_split
+
     train, test = train_test_split(frame, test_size=params.test_size, random_state=params.seed, stratify=frame[target])
     return train.reset_index(drop=True), test.reset_index(drop=True)
 

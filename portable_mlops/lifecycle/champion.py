@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from portable_mlops.data.loading import CHAMPION_HOLDOUT, load_source
+from portable_mlops.data.loading import load_source
+from portable_mlops.data.sources import CHAMPION_HOLDOUT
 from portable_mlops.errors import UserFacingError
 from portable_mlops.evaluation.holdout import Champion
 from portable_mlops.evaluation.metrics import score

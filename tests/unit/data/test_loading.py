@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portable_mlops.data.loading import default_model_name, load_source, prepare_frame, read_table, split_frame
+from portable_mlops.data.loading import load_source, prepare_frame, read_table, split_frame
+from portable_mlops.data.sources import default_model_name
 from portable_mlops.errors import DataSourceError
 from portable_mlops.params import DataSource, SplitParams
 
