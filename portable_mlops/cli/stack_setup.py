@@ -101,13 +101,15 @@ def ensure_stack(name: str, activate: bool = True, overrides: dict[str, dict[str
     """Import ``stacks/<name>.yaml`` unless its stack exists, then (optionally) activate it.
 
     Creates nothing when the stack and its components already exist: running it twice is safe.
-    ``overrides`` replaces configuration keys of named components (tests point endpoints at loopback).
-    Returns the ZenML stack name.
+    ``overrides`` replaces configuration keys of named components when the stack is imported (tests point
+    endpoints at loopback); the stack is labelled with the hash of the file itself, so the same file
+    given again, with or without overrides, is the same stack. Returns the ZenML stack name.
     """
-    return ensure_stack_data(with_overrides(read_stack(stack_file(name)), overrides), activate)
+    data = read_stack(stack_file(name))
+    return ensure_stack_data(with_overrides(data, overrides), activate, digest=stack_hash(data))
 
 
-#: The label a stack imported from a file carries: a hash of the file's content (with its overrides).
+#: The label a stack imported from a file carries: a hash of the file's content.
 HASH_LABEL = "pmlops_stack_file_sha256"
 
 
@@ -118,21 +120,21 @@ def stack_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(yaml.safe_dump(data, sort_keys=True).encode()).hexdigest()
 
 
-def ensure_stack_data(data: dict[str, Any], activate: bool = True) -> str:
+def ensure_stack_data(data: dict[str, Any], activate: bool = True, digest: str | None = None) -> str:
     """:func:`ensure_stack` for a stack description already read (``zenml stack export`` format).
 
     A stack imported from the same file before is recognised by the hash label it was given
     (:data:`HASH_LABEL`) and only activated: nothing is imported or compared again, and no flavor
     module is loaded. A stack of that name from another version of the file is an error that says how
     to re-import it; one without the label (imported before labels existed) is checked component by
-    component, then labelled.
+    component, then labelled. ``digest`` is the hash to label with (default: of ``data``).
     """
     from zenml.client import Client
     from zenml.enums import StackComponentType
 
     client = Client()
     stack_name = data["stack_name"]
-    digest = stack_hash(data)
+    digest = digest or stack_hash(data)
     try:
         existing = client.get_stack(stack_name, allow_name_prefix_match=False)
     except KeyError:
