@@ -15,6 +15,9 @@ os.environ["ZENML_CONFIG_PATH"] = str(_SESSION_DIR / "zenml")
 (_SESSION_DIR / "no-repository").mkdir()
 os.environ["ZENML_REPOSITORY_PATH"] = str(_SESSION_DIR / "no-repository")
 os.environ["ZENML_ANALYTICS_OPT_IN"] = "false"
+# MLflow's default tracking store is ./mlflow.db in the working directory: in-process checks that reset
+# MLflow's URIs fall back to this one in the session's folder instead (subprocesses get no MLFLOW_*).
+os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{_SESSION_DIR / 'mlflow-default.db'}"
 os.environ["WHYLOGS_NO_ANALYTICS"] = "True"
 os.environ["AUTO_OPEN_DASHBOARD"] = "false"
 
