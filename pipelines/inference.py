@@ -3,7 +3,7 @@
 from zenml import pipeline
 
 from portable_mlops.names import Pipelines
-from portable_mlops.params import DataSource, DriftParams, ScoringParams, ValidationParams
+from portable_mlops.params import DataSource, DriftParams, RunFacts, ScoringParams, ValidationParams
 from steps import detect_drift, load_data, predict_batch, profile_data, validate_data
 
 
@@ -13,10 +13,11 @@ def inference_pipeline(
     validation: ValidationParams = ValidationParams(),
     scoring: ScoringParams = ScoringParams(),
     drift: DriftParams = DriftParams(),
+    facts: RunFacts = RunFacts(),
 ) -> None:
     """Validate a batch like training data, score it with the champion, check it for drift."""
-    frame = load_data(source)
+    frame = load_data(source, facts.data)
     profile = profile_data(frame)
-    report = validate_data(frame, profile, source, validation)
+    report = validate_data(frame, profile, source, validation, facts)
     predict_batch(frame, source, scoring, after=[report])
     detect_drift(profile, source, drift, after=[report])

@@ -7,6 +7,7 @@ from portable_mlops.params import (
     DataSource,
     EvaluationParams,
     GateParams,
+    RunFacts,
     SearchParams,
     SplitParams,
     ValidationParams,
@@ -31,15 +32,16 @@ def training_pipeline(
     validation: ValidationParams = ValidationParams(),
     evaluation: EvaluationParams = EvaluationParams(),
     gate: GateParams = GateParams(),
+    facts: RunFacts = RunFacts(),
 ) -> None:
     """Train candidates on validated data; promote the best only if it beats the champion on this
     run's holdout, does not fall behind it on the model's reference set, reaches the floor and passes
     the evaluation's checks (slice floor, fairness gap)."""
-    frame = load_data(source)
+    frame = load_data(source, facts.data)
     profile = profile_data(frame)
-    report = validate_data(frame, profile, source, validation)
+    report = validate_data(frame, profile, source, validation, facts)
     train, test = split_data(frame, source, split, after=[report])
     model, candidates, model_uri = train_candidates(train, source, search)
     metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)
     version = register_model(model_uri, metrics)
-    promote_model(model, version, metrics, quality, test, source, gate)
+    promote_model(model, version, metrics, quality, test, source, gate, facts)

@@ -58,6 +58,20 @@ class DataSource(_Params):
         return self
 
 
+class RunFacts(_Params):
+    """What the command line saw of the outside world when the run started, for the steps that read it.
+
+    The steps that read the data source or depend on the champion (load, validate, register, promote)
+    take these as a parameter, so they are part of those steps' cache key: ``run.py`` fills them in and
+    lets those steps be cached, and a re-run on unchanged data, config and champion reuses them while a
+    changed file or a new champion runs them again. Left empty (a pipeline called without ``run.py``),
+    those steps are never cached.
+    """
+
+    data: str = Field("", description="A fingerprint of the data source's content (hash, ETag or size and time).")
+    champion: str = Field("", description="The champion's registry version and reference set when the run started.")
+
+
 class SplitParams(_Params):
     """The seeded, stratified holdout split."""
 

@@ -98,6 +98,10 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     if isinstance(stack.orchestrator, ContainerizedOrchestrator):  # only stacks that run steps in an image
         registry = stack.container_registry
         config = with_docker_settings(config, registry.config.uri if registry is not None else None)
+    if not no_cache:  # the data's and the champion's state make the steps that read them reusable
+        from portable_mlops.cli.facts import with_facts
+
+        config = with_facts(kind, config)
     pipeline = _pipeline(kind)
     path = write_config(config)
     started = datetime.now(UTC).replace(tzinfo=None)

@@ -32,9 +32,16 @@ def _training(run: Any) -> list[str]:
         score = decision.champion_score
         shown = f"{decision.metric} {score:.4f} on this holdout" if score is not None else "score unknown"
         champion = f"registry v{decision.previous_champion} (unchanged), {shown}"
+    reused = [name for name, step in run.steps.items() if step.status.value == "cached"]
+    cached = (
+        [f"  reused (same data, config and champion as an earlier run, nothing moved now): {', '.join(reused)}"]
+        if "promote_model" in reused
+        else []
+    )
     return [
         f"  model '{run.model_version.model.name}' version {run.model_version.name} "
         f"(registry v{decision.registry_version}): {verdict}",
+        *cached,
         *_gate(decision),
         f"  champion: {champion}",
         "  holdout: " + _metrics(metrics),

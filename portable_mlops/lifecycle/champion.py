@@ -10,19 +10,19 @@ promotion gate and the rollouts call :func:`move_champion`; nothing else sets th
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from portable_mlops.data.loading import load_source
 from portable_mlops.data.sources import CHAMPION_HOLDOUT
 from portable_mlops.errors import UserFacingError
-from portable_mlops.evaluation.holdout import Champion
-from portable_mlops.evaluation.metrics import score
 from portable_mlops.lifecycle.registry import active_registry, load_version, version_by_alias
-from portable_mlops.monitoring.staleness import ExpectedQuality, expected_quality
 from portable_mlops.names import Aliases, Artifacts
 from portable_mlops.params import DataSource
+
+if TYPE_CHECKING:  # the evaluation and monitoring code is imported where it is used: the CLI reads aliases light
+    import pandas as pd
+
+    from portable_mlops.evaluation.holdout import Champion
+    from portable_mlops.monitoring.staleness import ExpectedQuality
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,8 @@ def champion_snapshot(model_name: str) -> Champion | None:
     A champion that fails to load is returned with the reason (the report shows it; the gate then
     stops with it); None when there is no champion yet.
     """
+    from portable_mlops.evaluation.holdout import Champion
+
     registry = active_registry()
     version = current_champion(registry, model_name)
     if version is None:
@@ -184,6 +186,9 @@ def expected_on_batch(model_name: str, target: str, batch: Any, reference: Any) 
     """The champion's expected quality at a batch's shift (from the two whylogs profiles), on its
     own holdout with the metric of its quality-under-shift curve; None, logged, when it cannot be
     computed: an estimate for monitoring never stops the drift check."""
+    from portable_mlops.evaluation.metrics import score
+    from portable_mlops.monitoring.staleness import expected_quality
+
     try:
         model, test = (
             production_artifact(model_name, Artifacts.MODEL),
@@ -203,6 +208,8 @@ def expected_on_batch(model_name: str, target: str, batch: Any, reference: Any) 
 def load_data_for(model_name: str, source: DataSource) -> pd.DataFrame:
     """The data ``source`` names, with :data:`~portable_mlops.data.loading.CHAMPION_HOLDOUT` read as the
     holdout of ``model_name``'s champion (rows it never trained on), everything else as files."""
+    from portable_mlops.data.loading import load_source
+
     if source.uri != CHAMPION_HOLDOUT:
         return load_source(source)
     holdout = production_artifact(model_name, Artifacts.TEST_SET)

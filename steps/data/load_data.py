@@ -12,15 +12,16 @@ from portable_mlops.params import DataSource
 
 
 @step(enable_cache=False, output_materializers=HashedPandasMaterializer)
-def load_data(source: DataSource) -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]:
+def load_data(source: DataSource, fingerprint: str = "") -> Annotated[pd.DataFrame, Artifacts.RAW_DATA]:
     """Read the data source and normalise its column types (``champion://holdout``: the rows of the
     champion's holdout, which it never trained on).
 
-    Never cached: the file behind a URI can change while the URI stays the same. The frame is stored
-    with a content hash, so the steps after it are cached when the data did not change.
+    Cached only when ``run.py`` gave the data's fingerprint (a file can change under the same URI); the
+    frame is stored with a content hash, so the steps after it are cached when the data did not change.
 
     Args:
         source: Where the data is and which column is the label.
+        fingerprint: The data's content as the command line saw it (``RunFacts.data``): the cache key only.
 
     Returns:
         The frame: numeric features as float, others as text, rows without a label dropped.

@@ -14,7 +14,7 @@ from portable_mlops.lifecycle.reference import reference_for
 from portable_mlops.lifecycle.registry import active_registry
 from portable_mlops.modeling.estimators import LabelEncodedClassifier
 from portable_mlops.names import Artifacts
-from portable_mlops.params import DataSource, GateParams
+from portable_mlops.params import DataSource, GateParams, RunFacts
 
 
 @step(enable_cache=False)
@@ -26,6 +26,7 @@ def promote_model(
     test: pd.DataFrame,
     source: DataSource,
     gate: GateParams,
+    facts: RunFacts,
 ) -> Annotated[Decision, Artifacts.PROMOTION]:
     """Judge the new model against the champion on this run's holdout and on the model's fixed
     reference set, and promote only a better one that reached the floor and passed the evaluation's
@@ -44,6 +45,7 @@ def promote_model(
         test: The holdout split.
         source: Names the label column.
         gate: The metric, the margin, the floor, and an override or a reference replacement with its reason.
+        facts: What the command line saw of the data and the champion: part of the cache key only.
 
     Returns:
         The decision with the scores of both models on both sets and the reason.

@@ -13,7 +13,7 @@ from portable_mlops.data.validation import check_label_shift, check_rows, raise_
 from portable_mlops.lifecycle.champion import production_artifact
 from portable_mlops.lifecycle.reference import load_reference
 from portable_mlops.names import Artifacts
-from portable_mlops.params import DataSource, ValidationParams
+from portable_mlops.params import DataSource, RunFacts, ValidationParams
 from stacks.flavors.whylogs_drift import active_validator
 
 logger = get_logger(__name__)
@@ -21,13 +21,17 @@ logger = get_logger(__name__)
 
 @step(enable_cache=False)
 def validate_data(
-    frame: pd.DataFrame, profile: DatasetProfileView, source: DataSource, validation: ValidationParams
+    frame: pd.DataFrame,
+    profile: DatasetProfileView,
+    source: DataSource,
+    validation: ValidationParams,
+    facts: RunFacts,
 ) -> Annotated[HTMLString, Artifacts.VALIDATION_REPORT]:
     """Check required columns and types, null fractions, value ranges and target classes.
 
     The rules come from the champion's training profile (this data's own profile on a model's first
     run) and are checked by the stack's data validator. A batch to score (``require_target`` false)
-    may lack the label column. Never cached: the champion can change between runs. A failed rule
+    may lack the label column. Cached only with the run's facts (the champion can change). A failed rule
     stops the pipeline here, before any training, with a message naming the column and the rule.
 
     Args:
@@ -35,6 +39,7 @@ def validate_data(
         profile: The data's whylogs profile.
         source: Names the label column.
         validation: Tolerances of the rules.
+        facts: What the command line saw of the data and the champion: part of the cache key only.
 
     Returns:
         The validation report (every rule with its outcome).
