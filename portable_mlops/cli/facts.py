@@ -63,8 +63,10 @@ def champion_fingerprint(model_name: str) -> str:
     return f"champion:{champion};reference:{reference}"
 
 
-def with_facts(kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with the facts filled in and the steps of :data:`CACHEABLE` allowed to be reused."""
+def with_facts(kind: str, config: dict[str, Any], reuse: bool = True) -> dict[str, Any]:
+    """``config`` with the facts filled in, and (``reuse``) the steps of :data:`CACHEABLE` allowed to be
+    reused. A run that may not reuse (``--no-cache``) still records the facts, so the next run on the same
+    data and champion can reuse what it did."""
     steps = CACHEABLE.get(kind, ())
     if not steps:
         return config
@@ -74,6 +76,8 @@ def with_facts(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     facts = {"data": data_fingerprint(os.path.expanduser(uri), champion), "champion": champion}
     out = dict(config)
     out["parameters"] = {**(out.get("parameters") or {}), "facts": facts}
+    if not reuse:
+        return out
     out["steps"] = {**(out.get("steps") or {})}
     for name in steps:
         out["steps"][name] = {**(out["steps"].get(name) or {}), "enable_cache": True}

@@ -98,10 +98,9 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     if isinstance(stack.orchestrator, ContainerizedOrchestrator):  # only stacks that run steps in an image
         registry = stack.container_registry
         config = with_docker_settings(config, registry.config.uri if registry is not None else None)
-    if not no_cache:  # the data's and the champion's state make the steps that read them reusable
-        from portable_mlops.cli.facts import with_facts
+    from portable_mlops.cli.facts import with_facts
 
-        config = with_facts(kind, config)
+    config = with_facts(kind, config, reuse=not no_cache)  # the data's and the champion's state: cache keys
     pipeline = _pipeline(kind)
     path = write_config(config)
     started = datetime.now(UTC).replace(tzinfo=None)
