@@ -88,8 +88,12 @@ def env_into_command(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def load_pipeline_documents(path: str | Path) -> list[dict[str, Any]]:
-    """Read a compiled pipeline YAML (the PipelineSpec, plus a platform spec document if present)."""
-    return [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc is not None]
+    """Read a compiled pipeline: KFP's YAML (the PipelineSpec, plus a platform spec document if present)
+    or a Vertex AI job's JSON, whose ``pipelineSpec`` is the same pipeline IR."""
+    documents = [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc is not None]
+    if documents and "pipelineSpec" in documents[0]:
+        return [documents[0]["pipelineSpec"]]
+    return documents
 
 
 def run_container_without_auto_remove(

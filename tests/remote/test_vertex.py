@@ -93,3 +93,21 @@ def test_vertex_job_compiles_validates_and_builds_offline(
     assert request.display_name == f"pmlops-{kind}"
     assert request.runtime_config.gcs_output_directory == orchestrator["pipeline_root"]
     assert set(request.pipeline_spec["root"]["dag"]["tasks"]) == set(dag(spec))
+
+
+@pytest.mark.containers
+def test_the_vertex_training_job_runs_in_containers_as_far_as_it_goes_offline(
+    remote: Remote, vertex_stack: str, podman_env: dict[str, str], step_image: str, request: pytest.FixtureRequest
+) -> None:
+    """The Vertex job's pipeline IR, run like the Kubeflow spec: kfp.local, every task in a container of the
+    step image (under the name the Vertex stack's registry gives it)."""
+    from images import podman
+    from tests.remote.conftest import newest_run, run_in_containers
+
+    request.getfixturevalue("executed")  # the Kubeflow run first: the runs below are told apart by their stack
+    podman.tag(step_image, IMAGE, podman_env)
+    path, _ = compile_for_vertex(remote, vertex_stack, "training")
+    result = run_in_containers(path, remote, podman_env, "vertex-training")
+    assert result.failure is None, f"{result.failure}\n{result.output[-4000:]}"
+    run = newest_run(remote, "training")
+    assert run["status"] == "completed" and set(run["steps"].values()) <= {"completed", "cached"}, run
