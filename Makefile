@@ -16,10 +16,14 @@ export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
 
 IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
+# The airflow stack: Airflow in its own environment (zenml[server] pins a newer FastAPI than Airflow 3 takes).
+AIRFLOW_VENV ?= .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
+export PMLOPS_AIRFLOW_HOME ?= $(CURDIR)/.airflow
 MODEL ?= models:/breast_cancer_classifier@champion
 
 .DEFAULT_GOAL := help
-.PHONY: help install run drift test bench check lint format lock clean stop image serving-image dashboard dashboard-stop mlflow-ui
+.PHONY: help install run drift test bench check lint format lock clean stop image serving-image dashboard dashboard-stop mlflow-ui airflow-up airflow-down airflow-lock
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -58,7 +62,7 @@ bench: install ## Measure pipeline, serving, profiling and compile costs: benchm
 check: install ## Lint, format check, type check and the layer contracts (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy portable_mlops steps pipelines stacks materializers run.py benchmarks
+	$(BIN)/mypy portable_mlops steps pipelines stacks materializers images run.py benchmarks
 	$(BIN)/lint-imports
 
 format: install ## Apply ruff's fixes and formatting
@@ -71,8 +75,23 @@ lock: install ## Re-resolve pyproject.toml into requirements/runtime.lock (the s
 	  $$uv pip compile pyproject.toml --universal $$extra --quiet --no-header --annotation-style line -o requirements/$$kind.lock || exit 1; \
 	done; echo "wrote requirements/runtime.lock and requirements/dev.lock (one lock for Python 3.11 and 3.12; earlier pins kept where they still fit)"
 
-clean: ## Remove the virtual environment and caches (not your ZenML or MLflow state)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+$(AIRFLOW_STAMP): airflow/requirements.lock | $(STAMP)
+	@uv=$$(command -v uv || echo $(BIN)/uv); test -x $(AIRFLOW_VENV)/bin/python || $$uv venv --quiet --python $(PY) $(AIRFLOW_VENV); \
+	  $$uv pip sync --quiet --python $(AIRFLOW_VENV)/bin/python airflow/requirements.lock
+	touch $(AIRFLOW_STAMP)
+
+airflow-up: install $(AIRFLOW_STAMP) ## Start a local Airflow for --stack airflow (SQLite, LocalExecutor, podman's API; 127.0.0.1, free port)
+	CONTAINERS_CONF=$$($(BIN)/python -c 'from images import podman; print(podman.write_containers_conf())') \
+	  $(AIRFLOW_VENV)/bin/python airflow/local_airflow.py start --home $(PMLOPS_AIRFLOW_HOME) $$(command -v docker >/dev/null && docker info >/dev/null 2>&1 || echo --podman)
+
+airflow-down: ## Stop the local Airflow (and its podman API) that airflow-up started
+	@test ! -x $(AIRFLOW_VENV)/bin/python || $(AIRFLOW_VENV)/bin/python airflow/local_airflow.py stop --home $(PMLOPS_AIRFLOW_HOME)
+
+airflow-lock: install ## Re-resolve airflow/requirements.in into airflow/requirements.lock (needs network)
+	@uv=$$(command -v uv || echo $(BIN)/uv); $$uv pip compile airflow/requirements.in --universal --python-version 3.11 --quiet --annotation-style line -o airflow/requirements.lock
+
+clean: ## Remove the virtual environments and caches (not your ZenML or MLflow state)
+	rm -rf $(VENV) $(AIRFLOW_VENV) .pytest_cache .mypy_cache .ruff_cache
 
 stop: install ## Stop and delete every model endpoint the project started (local stack)
 	$(BIN)/python -m portable_mlops.cli.endpoints

@@ -7,6 +7,7 @@ Examples:
     python run.py --pipeline training --data data/churn.csv --target churned
     python run.py --pipeline deployment          # (re)deploy the champion; prints the endpoint
     python run.py --stack kubeflow --pipeline deployment --rollout canary   # challenger beside the champion (Seldon)
+    python run.py --stack airflow                # the same pipelines in a local Airflow (make airflow-up first)
     python run.py --pipeline inference --data batch.csv              # score a batch, check drift
     python run.py --pipeline inference --data drifted.csv --retrain-on-drift
     python run.py --pipeline training --config my-training.yaml --no-cache
@@ -27,7 +28,7 @@ from portable_mlops.cli.runner import error_line, resolve_configs, run_all
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__.split("Examples:")[1])
 @click.option(
     "--stack",
-    type=click.Choice(["local", "kubeflow", "vertex"]),
+    type=click.Choice(["local", "kubeflow", "vertex", "airflow"]),
     default=None,
     help="Import (if missing) and activate stacks/<name>.yaml. Default: the active ZenML stack.",
 )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from portable_mlops.cli import airflow_runs
 from portable_mlops.cli.config import (
     CONFIGS_DIR,
     apply_overrides,
@@ -25,6 +26,9 @@ from portable_mlops.cli.summary import output, summarise, where_to_look
 from portable_mlops.errors import UserFacingError, message_of
 from portable_mlops.names import Artifacts, Pipelines
 
+#: Orchestrator flavors whose submission returns before the run ends, and how to name and wait for the run
+#: (``prepare(config, kind) -> (config, handle)``, ``wait(handle) -> result``, ``failure_line(kind, result)``).
+SUBMISSIONS = {"airflow": airflow_runs}
 #: The pipelines ``--pipeline all`` runs, in order.
 ORDER = (Pipelines.TRAINING, Pipelines.DEPLOYMENT, Pipelines.INFERENCE)
 logger = logging.getLogger(__name__)
@@ -101,6 +105,10 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
     from portable_mlops.cli.facts import with_facts
 
     config = with_facts(kind, config, reuse=not no_cache)  # the data's and the champion's state: cache keys
+    submitted = SUBMISSIONS.get(stack.orchestrator.flavor)  # orchestrators that return before the run ends
+    handle = None
+    if submitted is not None:
+        config, handle = submitted.prepare(config, kind)
     pipeline = _pipeline(kind)
     path = write_config(config)
     started = datetime.now(UTC).replace(tzinfo=None)
@@ -116,6 +124,10 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
         raise UserFacingError(reason) from exc
     finally:
         path.unlink(missing_ok=True)
+    if submitted is not None:
+        result = submitted.wait(handle)
+        if result.state != "success":
+            raise UserFacingError(_step_failure(pipeline.name, started) or submitted.failure_line(kind, result))
     run = Client().get_pipeline_run(run.id)
     if run.status.value in {"initializing", "provisioning"}:
         raise UserFacingError(
@@ -169,10 +181,19 @@ def resolve_configs(
     return configs
 
 
+def _has_model_deployer() -> bool:
+    from zenml.client import Client
+
+    return Client().active_stack.model_deployer is not None
+
+
 def run_all(configs: dict[str, dict[str, Any]], no_cache: bool, echo: Callable[[str], None]) -> None:
     """Run each pipeline in order, print its summary, retrain after a drifted batch when asked, and
     end with where to look."""
     for kind, config in configs.items():
+        if kind == Pipelines.DEPLOYMENT and len(configs) > 1 and not _has_model_deployer():
+            echo("[deployment] skipped: the stack has no model deployer (inference scores the champion in-process)")
+            continue
         run = run_pipeline(kind, config, no_cache)
         for line in summarise(kind, run):
             echo(line)
