@@ -15,7 +15,8 @@ export ZENML_ANALYTICS_OPT_IN ?= false
 export WHYLOGS_NO_ANALYTICS ?= True
 export AUTO_OPEN_DASHBOARD ?= false
 
-IMAGE ?= registry.example.com/portable-mlops/portable-mlops:0.1.0
+REGISTRY ?= registry.example.com/portable-mlops
+IMAGE ?= $(REGISTRY)/portable-mlops:0.1.0
 # The airflow stack: Airflow in its own environment (zenml[server] pins a newer FastAPI than Airflow 3 takes).
 AIRFLOW_VENV ?= .venv-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
@@ -53,7 +54,7 @@ drift: install ## Score a drifted batch of the default data (4 columns moved 1.5
 	$(BIN)/python -m portable_mlops.data.batches --rows 200 --shift 1.5 --seed 1 --out batches/drifted.csv
 	$(BIN)/python run.py --pipeline inference --data batches/drifted.csv --model-name breast_cancer_classifier --retrain-on-drift
 
-test: install ## Set up and run the whole test suite (all markers; PYTEST_ARGS="tests/unit" for a part)
+test: install $(AIRFLOW_STAMP) ## Set up and run the whole test suite (all markers; PYTEST_ARGS="tests/unit" for a part)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install ## Measure pipeline, serving, profiling and compile costs: benchmarks/results.json + docs/benchmarks.md (~30 min)
@@ -80,7 +81,9 @@ $(AIRFLOW_STAMP): airflow/requirements.lock | $(STAMP)
 	  $$uv pip sync --quiet --python $(AIRFLOW_VENV)/bin/python airflow/requirements.lock
 	touch $(AIRFLOW_STAMP)
 
-airflow-up: install $(AIRFLOW_STAMP) ## Start a local Airflow for --stack airflow (SQLite, LocalExecutor, podman's API; 127.0.0.1, free port)
+airflow-up: install $(AIRFLOW_STAMP) ## Build the step and serving images, start a local Airflow for --stack airflow (SQLite, LocalExecutor, podman's API; 127.0.0.1, free port)
+	$(BIN)/python -m images.build step --image $(IMAGE)
+	$(BIN)/python -m images.build serving --registry $(REGISTRY)
 	CONTAINERS_CONF=$$($(BIN)/python -c 'from images import podman; print(podman.write_containers_conf())') \
 	  $(AIRFLOW_VENV)/bin/python airflow/local_airflow.py start --home $(PMLOPS_AIRFLOW_HOME) $$(command -v docker >/dev/null && docker info >/dev/null 2>&1 || echo --podman)
 

@@ -11,7 +11,7 @@ tagged by a content hash of its Dockerfile, its requirements and its build argum
 exactly when one of them changes, and reused otherwise.
 
     python -m images.build step [--image NAME] [--base-image REF] [--push]
-    python -m images.build serving --model models:/<name>@champion [--push]
+    python -m images.build serving [--model models:/<name>@champion] [--push]
 """
 
 from __future__ import annotations
@@ -114,6 +114,36 @@ def lock_serving(requirements: str, out: Path) -> Path:
     return out
 
 
+def step_model_requirements(lock: Path = RUNTIME_LOCK, python: str = "3.11") -> str:
+    """The ``requirements.txt`` a model trained in the step image carries, from the lock it is built from.
+
+    A model is logged with MLflow and :data:`portable_mlops.modeling.tracking.SERVING_PACKAGES`, each
+    pinned to what is installed (``xgboost-cpu`` is installed as ``xgboost``'s build on Linux), so
+    the serving image of every model the step image trains is known before any training: the one
+    ``make airflow-up`` builds.
+    """
+    from packaging.requirements import Requirement
+
+    from portable_mlops.modeling.tracking import SERVING_PACKAGES
+
+    environment = {"sys_platform": "linux", "platform_system": "Linux", "python_version": python}
+    pins: dict[str, str] = {}
+    for line in lock.read_text().splitlines():
+        text = line.split("#", 1)[0].strip()
+        if not text or text.startswith("-"):
+            continue
+        requirement = Requirement(text)
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            pins[requirement.name.lower()] = str(requirement.specifier).removeprefix("==")
+    lines = []
+    for name in ("mlflow", *SERVING_PACKAGES):
+        version = pins.get(name) or pins.get(f"{name}-cpu")
+        if version is None:
+            raise click.ClickException(f"{name} is not pinned in {lock}: re-lock with make lock")
+        lines.append(f"{name}=={version}")
+    return "\n".join(lines)
+
+
 def build_step(
     env: dict[str, str], base: str | None = None, force: bool = False, no_cache: bool = False
 ) -> podman.BuildResult:
@@ -183,21 +213,30 @@ def step(image: str | None, base_image: str | None, push: bool, force: bool) -> 
 
 
 @main.command()
-@click.option("--model", required=True, help="A model URI, e.g. models:/breast_cancer_classifier@champion.")
+@click.option(
+    "--model",
+    default=None,
+    help="A model URI, e.g. models:/breast_cancer_classifier@champion; default: any model the step image trains.",
+)
 @click.option("--base-image", default=None, help="BASE_IMAGE; default python:3.11-slim, or a local base offline.")
+@click.option("--registry", default=None, help="Name the image under this registry; default: the active stack's.")
 @click.option("--push", is_flag=True, help="Push the image to the active stack's container registry.")
-def serving(model: str, base_image: str | None, push: bool) -> None:
-    """The MLServer image of a registered model, named as the Seldon deployer expects it."""
+def serving(model: str | None, base_image: str | None, registry: str | None, push: bool) -> None:
+    """The MLServer image of a registered model (or of the models the step image trains), named as the
+    Seldon and container deployers expect it."""
     import portable_mlops.compat  # noqa: F401
     from portable_mlops.lifecycle.registry import active_registry
     from portable_mlops.serving.images import serving_image
     from portable_mlops.serving.seldon import model_requirements
 
-    active_registry()  # MLflow pointed at the active stack's tracking server
-    from zenml.client import Client
+    if model is not None:
+        active_registry()  # MLflow pointed at the active stack's tracking server
+    if registry is None:
+        from zenml.client import Client
 
-    registry = Client().active_stack.container_registry
-    requirements = model_requirements(model)
+        component = Client().active_stack.container_registry
+        registry = component.config.uri if component is not None else "localhost"
+    requirements = model_requirements(model) if model is not None else step_model_requirements()
     env = podman.podman_env()
     try:
         podman.check_podman(env)
@@ -205,7 +244,7 @@ def serving(model: str, base_image: str | None, push: bool) -> None:
     except (podman.PodmanError, subprocess.CalledProcessError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{'built' if result.built else 'reused'} {result.ref} ({result.seconds:.0f} s)")
-    name = serving_image(registry.config.uri if registry is not None else "localhost", requirements)
+    name = serving_image(registry, requirements)
     tag_and_push(env, result.ref, name, push)
 
 

@@ -39,7 +39,7 @@ def training_pipeline(
     the evaluation's checks (slice floor, fairness gap)."""
     frame = load_data(source, facts.data)
     profile = profile_data(frame)
-    report = validate_data(frame, profile, source, validation, facts)
+    report = validate_data(frame, profile, source, validation, facts, gate.replace_reference_reason)
     train, test = split_data(frame, source, split, after=[report])
     model, candidates, model_uri = train_candidates(train, source, search)
     metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)

@@ -49,17 +49,40 @@ def running_airflow(home: Path = AIRFLOW_HOME) -> Any:
     return state
 
 
+def engine_access(docker_host: str | None, operator_args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The DockerOperator arguments and step environment that let a step reach the container engine
+    Airflow runs it with (the model deployer starts serving containers there).
+
+    ``mounts`` replaces what ZenML's DAG sets for ``local: true``, so ZenML's local stores mount is
+    listed again beside the engine's socket, both at their host paths; ``DOCKER_HOST`` names the socket.
+    """
+    from zenml.config.global_config import GlobalConfiguration
+
+    stores = GlobalConfiguration().local_stores_path
+    socket = (docker_host or "unix:///var/run/docker.sock").removeprefix("unix://")
+    mounts = [{"Target": stores, "Source": stores, "Type": "bind", "ReadOnly": False}]
+    if docker_host is None or docker_host.startswith("unix://"):
+        mounts.append({"Target": socket, "Source": socket, "Type": "bind", "ReadOnly": False})
+    return {**operator_args, "mounts": mounts}, {"DOCKER_HOST": docker_host or f"unix://{socket}"}
+
+
 def prepare(config: dict[str, Any], kind: str, home: Path = AIRFLOW_HOME) -> tuple[dict[str, Any], str]:
-    """``config`` with this run's DAG id and the running Airflow's dags folder; and the DAG id."""
+    """``config`` with this run's DAG id, the running Airflow's dags folder and the container engine's
+    socket for the steps; and the DAG id."""
+    from zenml.client import Client
+
     state = running_airflow(home)
     dag_id = f"{kind}_{uuid.uuid4().hex[:16]}"
     settings = dict(config.get("settings") or {})
+    orchestrator: Any = Client().active_stack.orchestrator
+    operator_args, environment = engine_access(state.docker_host, dict(orchestrator.config.operator_args))
     settings["orchestrator"] = {
         **(settings.get("orchestrator") or {}),
         "dag_id": dag_id,
         "dag_output_dir": state.dags_folder,
+        "operator_args": operator_args,
     }
-    return {**config, "settings": settings}, dag_id
+    return {**config, "settings": settings, "environment": {**(config.get("environment") or {}), **environment}}, dag_id
 
 
 def wait(dag_id: str, home: Path = AIRFLOW_HOME, timeout: float = RUN_TIMEOUT) -> Any:

@@ -72,6 +72,10 @@ class RuleResult:
     fix: str | None = None
 
 
+#: The command that makes this run's holdout the model's reference set, on purpose.
+REPLACE_REFERENCE = "python run.py --pipeline training --replace-reference 'REASON'"
+
+
 def label_shift(reference: pd.Series, labels: pd.Series) -> tuple[float, dict[str, tuple[float, float]]]:
     """Total variation distance between two label distributions (half the sum of the share differences,
     0: identical, 1: disjoint), with each class's share in the reference and in ``labels``."""
@@ -99,10 +103,44 @@ def check_label_shift(
             f"total variation {distance:.3f}: {shown}",
             fix=(
                 "fix the labels; if the classes' balance changed on purpose, replace the reference set: "
-                "python run.py --pipeline training --replace-reference 'REASON'"
+                + REPLACE_REFERENCE
             ),
         )
     ]
+
+
+def check_reference_columns(frame: pd.DataFrame, reference: pd.DataFrame | None, target: str) -> list[RuleResult]:
+    """Training columns against the model's reference set: the gate scores every candidate on that set,
+    so a column it lacks fails here, before training, instead of in the gate after registration."""
+    if reference is None:
+        return []
+    missing = sorted(set(frame.columns) - set(reference.columns) - {target})
+    return [
+        RuleResult(
+            ", ".join(missing) if missing else "(every column)",
+            "present in the model's reference set, on which the gate judges every candidate",
+            not missing,
+            f"not in the reference set: {', '.join(missing)}" if missing else "all present",
+            fix=(
+                "drop the new column(s), or, when the model is to use them, replace the reference set on purpose: "
+                f"{REPLACE_REFERENCE} (or train it under a new --model-name)"
+            ),
+        )
+    ]
+
+
+def reference_checks(
+    frame: pd.DataFrame,
+    reference: pd.DataFrame | None,
+    target: str,
+    params: ValidationParams,
+    replace_reason: str | None = None,
+) -> list[RuleResult]:
+    """Training data against the model's fixed reference set (its columns and its label distribution);
+    none when this run replaces the reference set on purpose (``replace_reason``): its holdout becomes it."""
+    if replace_reason:
+        return []
+    return check_reference_columns(frame, reference, target) + check_label_shift(frame, reference, target, params)
 
 
 def build_rules(reference: DatasetProfileView, target: str, params: ValidationParams) -> list[Rule]:

@@ -6,6 +6,8 @@ adding entries, not an ``if`` in a step.
 
 * MLflow (local): blue/green. The new service starts beside the old one, must pass a smoke check,
   and only then replaces it; if it fails, it is removed and the old one keeps serving.
+* MLServer container (one machine, ``pmlops_mlserver``): blue/green too; the endpoint is a container of
+  the model's serving image, so it outlives a step that itself runs in a container (Airflow).
 * Seldon (Kubernetes): in place. The model's one SeldonDeployment is merge-patched to the new
   predictors (a canary is a second predictor with a traffic share), smoke-checked, and patched back
   to the previous spec if the check fails. Its URL never changes.
@@ -13,6 +15,7 @@ adding entries, not an ``if`` in a step.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,8 +139,73 @@ def _seldon_plan(target: Target) -> Plan:
     return Plan(config, PortableSeldonService.SERVICE_TYPE)
 
 
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct free TCP ports on loopback (all held open until all are picked)."""
+    import contextlib
+    import socket
+
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+
+
+def _container_plan(target: Target) -> Plan:
+    """MLServer in a container of the model's serving image, the model folder mounted (``pmlops_mlserver``)."""
+    from zenml.client import Client
+
+    from portable_mlops.serving.containers import MLServerContainerConfig, MLServerContainerService
+    from portable_mlops.serving.images import serving_image
+    from portable_mlops.serving.seldon import export_model, model_requirements
+
+    if target.canary_version is not None:
+        raise DeploymentError(
+            "a canary needs a deployer that splits traffic (the Seldon deployer of stacks/kubeflow.yaml); "
+            "the container deployer serves one model per endpoint: use rollout: deploy"
+        )
+    stack = Client().active_stack
+    if stack.artifact_store.flavor != "local":
+        raise DeploymentError(
+            "the container deployer mounts the model folder from the artifact store, which must be local "
+            f"(this stack's is {stack.artifact_store.flavor}); use the Seldon deployer for a remote store"
+        )
+    registry = stack.container_registry
+    image = target.serving_image or serving_image(
+        registry.config.uri if registry is not None else "localhost", model_requirements(target.model_uri)
+    )
+    deployer: Any = stack.model_deployer
+    suffix = uuid.uuid4().hex[:8]
+    http, grpc, metrics = _free_ports(3)
+    config = MLServerContainerConfig(
+        name=f"{target.model_name}-v{target.registry_version}-{suffix}",
+        model_name=target.model_name,
+        model_version=target.registry_version,
+        registry_model_version=target.registry_version,
+        model_uri=target.model_uri,
+        model_dir=export_model(target.model_name, target.registry_version, target.model_uri, target.model_root),
+        image=image,
+        container_name=f"pmlops-{target.model_name}-v{target.registry_version}-{suffix}"[:63],
+        port=http,
+        grpc_port=grpc,
+        metrics_port=metrics,
+        host=deployer.config.host,
+        # the engine as this step reaches it; on Airflow the socket is mounted at its host path, so the
+        # host (make stop, the tests) reaches the service's container with the same setting
+        docker_host=deployer.config.docker_host or os.environ.get("DOCKER_HOST"),
+        workers=target.workers,
+        pipeline_name=target.pipeline_name,
+        pipeline_step_name=target.step_name,
+    )
+    return Plan(config, MLServerContainerService.SERVICE_TYPE)
+
+
 #: Model deployer flavor -> how to build its service config.
-PLANNERS: dict[str, Callable[[Target], Plan]] = {"mlflow": _mlflow_plan, "pmlops_seldon": _seldon_plan}
+PLANNERS: dict[str, Callable[[Target], Plan]] = {
+    "mlflow": _mlflow_plan,
+    "pmlops_seldon": _seldon_plan,
+    "pmlops_mlserver": _container_plan,
+}
 
 
 def plan_for(flavor: str, target: Target) -> Plan:

@@ -132,7 +132,11 @@ def in_place(
 
 
 #: Model deployer flavor -> how a new spec replaces the running one.
-STRATEGIES: dict[str, Callable[..., Any]] = {"mlflow": blue_green, "pmlops_seldon": in_place}
+STRATEGIES: dict[str, Callable[..., Any]] = {
+    "mlflow": blue_green,
+    "pmlops_mlserver": blue_green,
+    "pmlops_seldon": in_place,
+}
 
 
 def roll_out(

@@ -7,4 +7,5 @@ By hand: ``zenml data-validator flavor register stacks.flavors.whylogs_drift.Why
 FLAVOR_SOURCES = [
     "stacks.flavors.whylogs_drift.WhylogsDriftDataValidatorFlavor",
     "stacks.flavors.seldon.PortableSeldonDeployerFlavor",
+    "stacks.flavors.mlserver.MLServerContainerDeployerFlavor",
 ]

@@ -9,7 +9,7 @@ from zenml.logger import get_logger
 from zenml.types import HTMLString
 
 from portable_mlops.data.reports import validation_report
-from portable_mlops.data.validation import check_label_shift, check_rows, raise_on_failures, schema_drift
+from portable_mlops.data.validation import check_rows, raise_on_failures, reference_checks, schema_drift
 from portable_mlops.lifecycle.champion import production_artifact
 from portable_mlops.lifecycle.reference import load_reference
 from portable_mlops.names import Artifacts
@@ -26,6 +26,7 @@ def validate_data(
     source: DataSource,
     validation: ValidationParams,
     facts: RunFacts,
+    replace_reference_reason: str | None = None,
 ) -> Annotated[HTMLString, Artifacts.VALIDATION_REPORT]:
     """Check required columns and types, null fractions, value ranges and target classes.
 
@@ -40,6 +41,8 @@ def validate_data(
         source: Names the label column.
         validation: Tolerances of the rules.
         facts: What the command line saw of the data and the champion: part of the cache key only.
+        replace_reference_reason: Training only: this run replaces the model's reference set (with this
+            reason), so the data is not checked against the one it replaces.
 
     Returns:
         The validation report (every rule with its outcome).
@@ -50,8 +53,8 @@ def validate_data(
     results = check_rows(frame, source.target, validation, source.require_target) + active_validator().data_validation(
         profile, reference, target=source.target, params=validation, require_target=source.require_target
     )
-    if source.require_target:  # training data: its labels against the model's fixed reference set
-        results += check_label_shift(frame, load_reference(name), source.target, validation)
+    if source.require_target:  # training data: its columns and labels against the model's fixed reference set
+        results += reference_checks(frame, load_reference(name), source.target, validation, replace_reference_reason)
     failed = [r for r in results if not r.passed]
     log_metadata({"rules": len(results), "failed": len(failed), "reference": reference_name})
     for result in failed:

@@ -2,7 +2,7 @@
 
 Every refused case ends with exit 1 and one line that names the problem and the fix, and leaves the
 registry (versions, champion alias), the ZenML production stage and the running endpoint as they
-were. Cases that can be handled (extra columns; unseen categories, see tests/unit/test_validation.py)
+were. Cases that can be handled (extra columns; unseen categories, see tests/unit/data/test_validation.py)
 are handled and said in the run's summary.
 """
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 MODEL = "breast_cancer_classifier"
 #: One case per stage that refuses input: reading the file, preparing the frame (with a 1 MB value in
 #: the message), validating against the champion. Every case of the catalogue runs through the same
-#: functions in tests/unit/test_bad_input_catalogue.py; all of them fail before anything is trained or registered.
+#: functions in tests/unit/data/test_bad_input_catalogue.py; all of them fail before anything is trained or registered.
 END_TO_END = ["truncated Parquet", "infinities"]
 
 

@@ -1,6 +1,7 @@
 """The gate cannot be fooled on the local stack, through ``run.py`` as a user runs it: data with wrong
 labels never makes a champion (flipped labels stop before training; one class systematically relabelled
-and a large share of random labels are trained, and refused on the model's reference set), each time
+and a large share of random labels are trained, and refused on the model's reference set; a column the
+reference set lacks stops before training too), each time
 leaving the champion, its alias and stage, and the endpoint as they were, with a clear line saying
 why; an override is recorded and printed; a rollback serves the previous champion again."""
 
@@ -44,6 +45,11 @@ def random_labels(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def new_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """A column the model's reference set lacks: the gate could not judge a model that uses it."""
+    return frame.assign(new_marker=np.random.default_rng(1).normal(size=len(frame)))
+
+
 @pytest.fixture(scope="module")
 def endpoint(first_run) -> str:  # type: ignore[no-untyped-def]
     result = run_cli("--pipeline", "deployment")
@@ -72,8 +78,9 @@ def state(endpoint: str) -> tuple[object, ...]:
         (flipped, True, "label distribution within 0.15 of the reference set's"),
         (relabelled, False, "on the reference set falls behind the champion's"),
         (random_labels, False, "is below the floor min_score 0.9"),
+        (new_column, True, "column 'new_marker': present in the model's reference set"),
     ],
-    ids=["flipped", "one-class-relabelled", "random-labels"],
+    ids=["flipped", "one-class-relabelled", "random-labels", "column-not-in-reference"],
 )
 def test_data_with_wrong_labels_never_makes_a_champion(
     endpoint: str, tmp_path: Path, corrupt: object, refused: bool, expected: str

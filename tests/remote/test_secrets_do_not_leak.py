@@ -1,8 +1,8 @@
 """Secrets reach components only through ZenML secrets and appear nowhere else.
 
 The ZenML secrets pmlops-minio and pmlops-mlflow hold random values per session
-(tests/remote/conftest.py). After the Kubeflow training run (executed by the KFP test double), every
-place a run leaves something is read and searched for those values: the ZenML server's runs, steps,
+(tests/remote/conftest.py). After the Kubeflow training run (kfp.local, in containers of the step image),
+every place a run leaves something is read and searched for those values: the ZenML server's runs, steps,
 artifact versions and model versions (configs, run metadata) and every step's log entries; every
 object in the S3 bucket (artifacts, code archives, logs; archives are opened); the MLflow server's
 runs (params, tags, metrics), registered models, its artifact directory and its tracking database; the

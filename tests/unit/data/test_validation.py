@@ -107,3 +107,24 @@ def test_labels_far_from_the_reference_distribution_stop_before_training(cancer)
     with pytest.raises(DataValidationError, match=r"replace the reference set: python run\.py --pipeline training"):
         raise_on_failures([result], has_champion=True)
     assert check_label_shift(flipped, None, "diagnosis", params) == []  # a model's first run has no reference yet
+
+
+def test_a_column_the_reference_set_lacks_stops_before_training_unless_the_reference_is_replaced(cancer) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from portable_mlops.data.validation import check_reference_columns, reference_checks
+
+    params = ValidationParams()
+    wider = cancer.assign(new_marker=1.0)
+    (result,) = check_reference_columns(wider, cancer, "diagnosis")
+    assert not result.passed and result.column == "new_marker"
+    assert result.observed == "not in the reference set: new_marker"
+    with pytest.raises(DataValidationError, match=r"column 'new_marker'.*--replace-reference 'REASON'"):
+        raise_on_failures([result], has_champion=True)
+    assert [r.passed for r in check_reference_columns(cancer.drop(columns=["mean radius"]), cancer, "diagnosis")] == [
+        True
+    ]  # a missing column is the schema rules' business (the champion's profile)
+    flipped = wider.assign(diagnosis=wider["diagnosis"].map({"benign": "malignant", "malignant": "benign"}))
+    assert [r.passed for r in reference_checks(flipped, cancer, "diagnosis", params)] == [False, False]
+    assert reference_checks(flipped, cancer, "diagnosis", params, replace_reason="new assay, relabelled") == []
+    assert reference_checks(flipped, None, "diagnosis", params) == []
