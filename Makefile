@@ -22,6 +22,9 @@ AIRFLOW_VENV ?= .venv-airflow
 AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed
 export PMLOPS_AIRFLOW_HOME ?= $(CURDIR)/.airflow
 MODEL ?= models:/breast_cancer_classifier@champion
+# make test's pytest-xdist workers: most tests wait on servers, containers and Airflow, so two share two cores
+# well; the tests that share session fixtures stay on one worker (tests/conftest.py, XDIST_GROUPS).
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install run drift test bench check lint format lock clean stop image serving-image dashboard dashboard-stop mlflow-ui airflow-up airflow-down airflow-lock
@@ -55,7 +58,7 @@ drift: install ## Score a drifted batch of the default data (4 columns moved 1.5
 	$(BIN)/python run.py --pipeline inference --data batches/drifted.csv --model-name breast_cancer_classifier --retrain-on-drift
 
 test: install $(AIRFLOW_STAMP) ## Set up and run the whole test suite (all markers; PYTEST_ARGS="tests/unit" for a part)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install ## Measure pipeline, serving, profiling and compile costs: benchmarks/results.json + docs/benchmarks.md (~30 min)
 	$(BIN)/python -m benchmarks.run

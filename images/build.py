@@ -16,11 +16,14 @@ exactly when one of them changes, and reused otherwise.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -144,23 +147,42 @@ def step_model_requirements(lock: Path = RUNTIME_LOCK, python: str = "3.11") -> 
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def one_build_at_a_time() -> Iterator[None]:
+    """Hold the machine's image-build lock: builds from two processes (two test workers, or ``make image``
+    during a test run) would fill the same wheelhouse and build the same content-hash tag twice; the
+    second waits here and then finds the first one's image."""
+    WHEELS.parent.mkdir(parents=True, exist_ok=True)
+    with open(WHEELS.parent / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def build_step(
     env: dict[str, str], base: str | None = None, force: bool = False, no_cache: bool = False
 ) -> podman.BuildResult:
     """The step image from ``images/step/Dockerfile`` and ``requirements/runtime.lock``."""
-    download_wheelhouse(RUNTIME_LOCK, WHEELS)
-    return podman.build_step_image(
-        RUNTIME_LOCK, env, wheelhouse=WHEELS, base_image=base_image(env, base), force=force, no_cache=no_cache
-    )
+    with one_build_at_a_time():
+        return podman.build_step_image(
+            RUNTIME_LOCK,
+            env,
+            wheelhouse=WHEELS,
+            base_image=base_image(env, base),
+            force=force,
+            no_cache=no_cache,
+            prepare=lambda: download_wheelhouse(RUNTIME_LOCK, WHEELS),  # only when the image is built
+        )
 
 
 def build_serving(env: dict[str, str], requirements: str, base: str | None = None) -> podman.BuildResult:
     """The MLServer image of a model from ``images/serving/Dockerfile`` and the model's requirements."""
-    with tempfile.TemporaryDirectory(prefix="pmlops-serving-") as tmp:
+    with one_build_at_a_time(), tempfile.TemporaryDirectory(prefix="pmlops-serving-") as tmp:
         model_requirements = Path(tmp, "requirements.txt")
         model_requirements.write_text(requirements)
         lock = lock_serving(requirements, Path(tmp, "constraints.txt"))
-        download_wheelhouse(lock, WHEELS)
         return podman.build_image(
             podman.HERE / "serving" / "Dockerfile",
             podman.SERVING_REPOSITORY,
@@ -168,6 +190,7 @@ def build_serving(env: dict[str, str], requirements: str, base: str | None = Non
             context_files={"requirements.txt": model_requirements, "constraints.txt": lock},
             build_args={"BASE_IMAGE": base_image(env, base), "PIP_INSTALL_ARGS": "--no-index --find-links /wheels"},
             volumes=[f"{WHEELS.resolve()}:/wheels:ro"],
+            prepare=lambda: download_wheelhouse(lock, WHEELS),  # only when the image is built
         )
 
 

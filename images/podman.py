@@ -32,7 +32,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -289,6 +289,7 @@ def build_image(
     force: bool = False,
     no_cache: bool = False,
     log: Path | None = None,
+    prepare: Callable[[], object] | None = None,
 ) -> BuildResult:
     """Build ``dockerfile`` as ``<repository>:<tag_prefix><hash>`` unless that tag exists.
 
@@ -299,6 +300,7 @@ def build_image(
     ``podman build -v`` mounts (e.g. ``"/tmp/wheelhouse:/wheels:ro"``): available to RUN, never stored
     in a layer, and not hashed (derive them from hashed files, like a wheelhouse from the lock).
     ``force`` rebuilds even when the tag exists (podman's layer cache still applies, unless ``no_cache``).
+    ``prepare`` runs only when the image is built, before the build (e.g. filling the wheelhouse it mounts).
     """
     if context_dir is None:
         with tempfile.TemporaryDirectory(prefix="context-", dir=_state_dir()) as tmp:
@@ -315,12 +317,15 @@ def build_image(
                 force=force,
                 no_cache=no_cache,
                 log=log,
+                prepare=prepare,
             )
     args = dict(build_args or {})
     digest = content_hash([dockerfile, context_dir], extra={f"arg:{k}": v for k, v in args.items()})
     ref = f"{repository}:{tag_prefix}{digest}"
     if not force and image_exists(ref, env):
         return BuildResult(ref, False, 0.0)
+    if prepare is not None:
+        prepare()
     cmd = ["build", "--file", str(dockerfile), "--tag", ref, "--label", f"pmlops.content-hash={digest}"]
     if no_cache:
         cmd.append("--no-cache")
@@ -348,6 +353,7 @@ def build_step_image(
     base_image: str | None = None,
     force: bool = False,
     no_cache: bool = False,
+    prepare: Callable[[], object] | None = None,
 ) -> BuildResult:
     """Build images/step/Dockerfile on ``base_image`` (default: our Python base) with ``requirements``.
 
@@ -369,6 +375,7 @@ def build_step_image(
         volumes=volumes,
         force=force,
         no_cache=no_cache,
+        prepare=prepare,
     )
 
 

@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # Before anything imports zenml: never touch the user's ~/.config/zenml or send analytics.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="pmlops-tests-"))
@@ -31,6 +32,28 @@ from portable_mlops.data.loading import load_builtin  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 #: podman, the step image and the serving images (tests/images.py)
 pytest_plugins = ["tests.images"]
+
+
+#: Test folders whose tests share session fixtures (servers, a first pipeline run, a running Airflow): with
+#: ``-n 2 --dist loadgroup`` (make test) each folder's tests run on one worker, so those fixtures start once.
+#: The other folders' tests are spread one by one over whichever worker is free.
+XDIST_GROUPS = ("remote", "integration", "airflow", "browser")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` by folder (:data:`XDIST_GROUPS`). xdist 3.8's own loadgroup marks a group by
+    renaming the item's nodeid, which pytest 9.2 ignores (its nodeid is structured now): the grouping is
+    done here, in the scheduler, from the nodeid's folder."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderGroups(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            parts = nodeid.split("/")
+            return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in XDIST_GROUPS else nodeid
+
+    return FolderGroups(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)

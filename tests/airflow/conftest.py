@@ -65,10 +65,20 @@ class AirflowSite:
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def our_containers(env: dict[str, str]) -> list[str]:
-    """Names of the containers that exist now (running or not)."""
-    proc = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], env=env, capture_output=True, text=True)
-    return [line for line in proc.stdout.split() if line]
+def our_containers(env: dict[str, str], stores: Path) -> list[str]:
+    """Names of the containers (running or not) the airflow runs made: the steps' (the DockerOperator mounts
+    the ZenML config's local ``stores`` at their own path) and the endpoints' (they carry the serving label).
+    Other tests' containers (another pytest-xdist worker's) are not counted."""
+    from portable_mlops.serving.containers import LABEL
+
+    proc = subprocess.run(["podman", "ps", "-a", "--format", "json"], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return [
+        name
+        for container in json.loads(proc.stdout or "[]")
+        if LABEL in (container.get("Labels") or {}) or str(stores) in (container.get("Mounts") or [])
+        for name in container["Names"]
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +114,8 @@ def airflow_site(
     la = airflow_runs.local_airflow()
     root = tmp_path_factory.mktemp("airflow")
     home = root / "home"
-    before = set(our_containers(podman_env))
+    stores = root / "zenml" / "local_stores"  # the local stores of the ZenML config below (isolated_env)
+    before = set(our_containers(podman_env, stores))
     previous = os.environ.get("CONTAINERS_CONF")
     os.environ["CONTAINERS_CONF"] = podman_env["CONTAINERS_CONF"]  # for the podman API Airflow starts
     try:
@@ -129,5 +140,5 @@ def airflow_site(
         )
         la.stop(home)
     assert not any(la._alive(pid) for pid in state.pids), "an Airflow process outlived stop()"
-    left = set(our_containers(podman_env)) - before
+    left = set(our_containers(podman_env, stores)) - before
     assert not left, f"containers left behind by the airflow runs: {sorted(left)}"

@@ -3,6 +3,7 @@ entrypoint; the serving image serves a model's predictions; images are rebuilt e
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,32 @@ def test_the_benchmark_records_the_step_images_size_and_rebuild(step_image: str)
     figures = images.run(cold=False)
     assert figures["step_image"] == step_image and figures["unchanged_rebuild_reused"] is True
     assert figures["step_image_mb"] > figures["base_image_mb"] > 0
+
+
+def test_what_a_build_needs_is_prepared_only_when_the_image_is_built(
+    tmp_path: Path, podman_env: dict[str, str]
+) -> None:
+    """``prepare`` (the wheelhouse download of the step and serving builds) runs for a build, not for a reuse."""
+    dockerfile, data = tmp_path / "Dockerfile", tmp_path / "data.txt"
+    dockerfile.write_text("FROM scratch\nCOPY data.txt /data.txt\n")
+    data.write_text(f"{tmp_path}\n")  # a tag of its own for this test
+    calls: list[str] = []
+    first = podman.build_image(
+        dockerfile,
+        "localhost/pmlops-test-prepare",
+        podman_env,
+        context_files={"data.txt": data},
+        prepare=lambda: calls.append("prepared"),
+    )
+    try:
+        again = podman.build_image(
+            dockerfile,
+            "localhost/pmlops-test-prepare",
+            podman_env,
+            context_files={"data.txt": data},
+            prepare=lambda: calls.append("prepared"),
+        )
+        assert (first.built, again.built, again.ref) == (True, False, first.ref)
+        assert calls == ["prepared"]
+    finally:
+        subprocess.run(["podman", "rmi", "-f", first.ref], env=podman_env, capture_output=True)

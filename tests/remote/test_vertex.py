@@ -53,13 +53,21 @@ def vertex_stack(remote: Remote) -> str:
 def compile_for_vertex(remote: Remote, stack: str, kind: str) -> tuple[Path, dict[str, Any]]:
     before = set(remote.root.glob("client/vertex/*/pipelines/*.json"))
     remote.python(f"from zenml.client import Client; Client().activate_stack({stack!r})")
-    result = remote.run("--pipeline", kind)
+    # --no-cache: the Kubeflow runs before this one share its artifact store, and a run whose steps are all cached
+    # is not compiled or submitted at all (ZenML finishes it on the client)
+    result = remote.run("--pipeline", kind, "--no-cache")
     assert result.returncode == 1, result.stdout[-2000:]
     assert result.stderr.strip().splitlines()[-1].startswith("error: "), result.stderr[-2000:]
     new = set(remote.root.glob("client/vertex/*/pipelines/*.json")) - before
     assert len(new) == 1, (new, result.stderr[-2000:])
     path = new.pop()
     return path, load_spec(path)
+
+
+@pytest.fixture(scope="module")
+def vertex_training(remote: Remote, vertex_stack: str) -> tuple[Path, dict[str, Any]]:
+    """The training job compiled once: checked below, then run in containers."""
+    return compile_for_vertex(remote, vertex_stack, "training")
 
 
 @pytest.mark.parametrize("kind", ["training", "deployment", "inference"])
@@ -70,9 +78,11 @@ def test_vertex_job_compiles_validates_and_builds_offline(
     from google.cloud import aiplatform
     from kfp.pipeline_spec import pipeline_spec_pb2
 
-    if kind != "training":
+    if kind == "training":
+        path, spec = request.getfixturevalue("vertex_training")
+    else:
         request.getfixturevalue("executed")  # deployment and inference need a champion on the server
-    path, spec = compile_for_vertex(remote, vertex_stack, kind)
+        path, spec = compile_for_vertex(remote, vertex_stack, kind)
     json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec(), ignore_unknown_fields=False)
     assert dag(spec) == local_dag(kind)
     for task in dag(spec):
@@ -97,7 +107,11 @@ def test_vertex_job_compiles_validates_and_builds_offline(
 
 @pytest.mark.containers
 def test_the_vertex_training_job_runs_in_containers_as_far_as_it_goes_offline(
-    remote: Remote, vertex_stack: str, podman_env: dict[str, str], step_image: str, request: pytest.FixtureRequest
+    remote: Remote,
+    vertex_training: tuple[Path, dict[str, Any]],
+    podman_env: dict[str, str],
+    step_image: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """The Vertex job's pipeline IR, run like the Kubeflow spec: kfp.local, every task in a container of the
     step image (under the name the Vertex stack's registry gives it)."""
@@ -106,8 +120,7 @@ def test_the_vertex_training_job_runs_in_containers_as_far_as_it_goes_offline(
 
     request.getfixturevalue("executed")  # the Kubeflow run first: the runs below are told apart by their stack
     podman.tag(step_image, IMAGE, podman_env)
-    path, _ = compile_for_vertex(remote, vertex_stack, "training")
-    result = run_in_containers(path, remote, podman_env, "vertex-training")
+    result = run_in_containers(vertex_training[0], remote, podman_env, "vertex-training")
     assert result.failure is None, f"{result.failure}\n{result.output[-4000:]}"
     run = newest_run(remote, "training")
     assert run["status"] == "completed" and set(run["steps"].values()) <= {"completed", "cached"}, run
