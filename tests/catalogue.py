@@ -59,6 +59,11 @@ CATALOGUE: dict[str, tuple[str, bytes | None, str]] = {
     "empty file": ("empty.csv", b"", "is empty; give a file with a header row"),
     "header only": ("header.csv", _csv(default_frame().head(0)), "header but no rows; give a file with data rows"),
     "missing target": ("no-target.csv", csv_with(lambda f: f.drop(columns=[TARGET])), "pass --target with one of them"),
+    "continuous target": (
+        "continuous.csv",
+        csv_with(lambda f: f.assign(**{TARGET: f["mean area"] * 1.5})),
+        f"target column '{TARGET}' holds",
+    ),
     "single target class": ("one-class.csv", csv_with(set_values(TARGET, "benign")), "at least 2 classes"),
     "wrong types": ("types.csv", csv_with(set_values("mean radius", "big", every=2)), "'mean radius': numeric values"),
     "flood of NaN": ("nan.csv", csv_with(set_values("mean area", np.nan)), "'mean area': null fraction"),

@@ -30,6 +30,11 @@ import portable_mlops.compat  # noqa: E402, F401
 from portable_mlops.data.loading import load_builtin  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# ZenML takes its source root (to load our flavors and steps by their source path) from the main module's
+# folder when there is no ZenML repository; a pytest-xdist worker's main module has no file: the checkout it is.
+from zenml.utils import source_utils  # noqa: E402
+
+source_utils.set_custom_source_root(ROOT)
 #: podman, the step image and the serving images (tests/images.py)
 pytest_plugins = ["tests.images"]
 

@@ -144,7 +144,25 @@ def prepare_frame(frame: pd.DataFrame, target: str, require_target: bool = True)
     out = frame.loc[frame[target].notna()].copy()
     if out.empty:
         raise DataSourceError(f"every value of target column '{target}' is missing; fill in the labels")
+    _class_labels(out[target], target)
     return _normalise(out, target).reset_index(drop=True)
+
+
+#: A numeric target with more distinct values than this is a continuous quantity, not class labels.
+MAX_NUMERIC_CLASSES = 20
+
+
+def _class_labels(labels: pd.Series, target: str) -> None:
+    """Refuse a target the classifiers cannot learn: a numeric column with many distinct values."""
+    if pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels):
+        distinct = int(labels.nunique())
+        if distinct > MAX_NUMERIC_CLASSES:
+            raise DataSourceError(
+                f"target column '{target}' holds {distinct} distinct numbers, a continuous quantity, and the "
+                f"pipelines train classifiers only (regression is not supported yet); pass --target with a column "
+                f"of class labels (a number target may have at most {MAX_NUMERIC_CLASSES} distinct values) "
+                "or bin the numbers into classes first"
+            )
 
 
 def _normalise(out: pd.DataFrame, target: str) -> pd.DataFrame:
