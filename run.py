@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-import portable_mlops.compat  # noqa: F401  (before anything imports whylogs)
+import portable_mlops.compat  # before anything imports whylogs
 from portable_mlops.cli.runner import error_line, resolve_configs, run_all
 
 
@@ -112,4 +112,7 @@ def main(
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:  # click exits with SystemExit: flush the logs before the interpreter shuts down
+        portable_mlops.compat.close_logging()

@@ -65,3 +65,17 @@ SILENCED: dict[str, tuple[str, ...]] = {
 for _name, _prefixes in SILENCED.items():
     if not any(isinstance(f, DropMessages) for f in logging.getLogger(_name).filters):
         logging.getLogger(_name).addFilter(DropMessages(*_prefixes))
+
+
+def close_logging() -> None:
+    """Flush and close the logging handlers now, while the interpreter can still start threads.
+
+    On Python 3.12 the OpenTelemetry logging handler that ZenML installs starts a thread in ``flush()``;
+    at interpreter shutdown (``logging.shutdown`` runs from ``atexit``) that raises "can't create new
+    thread at interpreter shutdown" and prints a traceback after the run's last line. Entry points call
+    this before they exit.
+    """
+    import atexit
+
+    logging.shutdown()
+    atexit.unregister(logging.shutdown)
