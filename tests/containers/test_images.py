@@ -64,21 +64,19 @@ def test_what_a_build_needs_is_prepared_only_when_the_image_is_built(
     dockerfile.write_text("FROM scratch\nCOPY data.txt /data.txt\n")
     data.write_text(f"{tmp_path}\n")  # a tag of its own for this test
     calls: list[str] = []
-    first = podman.build_image(
-        dockerfile,
-        "localhost/pmlops-test-prepare",
-        podman_env,
-        context_files={"data.txt": data},
-        prepare=lambda: calls.append("prepared"),
-    )
-    try:
-        again = podman.build_image(
+
+    def build() -> podman.BuildResult:
+        return podman.build_image(
             dockerfile,
             "localhost/pmlops-test-prepare",
             podman_env,
             context_files={"data.txt": data},
             prepare=lambda: calls.append("prepared"),
         )
+
+    first = build()
+    try:
+        again = build()
         assert (first.built, again.built, again.ref) == (True, False, first.ref)
         assert calls == ["prepared"]
     finally:
