@@ -39,10 +39,11 @@ source_utils.set_custom_source_root(ROOT)
 pytest_plugins = ["tests.images"]
 
 
-#: Test folders whose tests share session fixtures (servers, a first pipeline run, a running Airflow): with
-#: ``-n 2 --dist loadgroup`` (make test) each folder's tests run on one worker, so those fixtures start once.
-#: The other folders' tests are spread one by one over whichever worker is free.
-XDIST_GROUPS = ("remote", "integration", "airflow", "browser")
+#: Test folders whose tests share session or module fixtures (servers, a first pipeline run, a running
+#: Airflow, the benchmarks' measured results): with ``-n 2 --dist loadgroup`` (make test) each folder's tests
+#: run on one worker, so those fixtures start once. The other folders' tests are spread one by one over
+#: whichever worker is free.
+XDIST_GROUPS = ("remote", "integration", "airflow", "browser", "bench")
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -52,10 +52,12 @@ class Target:
 
 @dataclass(frozen=True)
 class Plan:
-    """A deployer-specific service config and service type."""
+    """A deployer-specific service config and service type; ``start``, when set, creates and starts the
+    service instead of the flavor's own ``perform_deploy_model(id, config, timeout)``."""
 
     config: Any
     service_type: Any
+    start: Callable[[Any, uuid.UUID, Any, int], Any] | None = None
 
 
 def _mlflow_plan(target: Target) -> Plan:
@@ -80,7 +82,26 @@ def _mlflow_plan(target: Target) -> Plan:
         pipeline_step_name=target.step_name,
         timeout=target.timeout,
     )
-    return Plan(config, MLFlowDeploymentService.SERVICE_TYPE)
+    return Plan(config, MLFlowDeploymentService.SERVICE_TYPE, start=_start_mlflow_service)
+
+
+def _start_mlflow_service(deployer: Any, id: uuid.UUID, config: Any, timeout: int) -> Any:
+    """What ZenML's MLflow deployer does to deploy (its ``_create_new_service``), with the port picked by
+    the OS.
+
+    ZenML's endpoint takes the first free port from 8000 up. Two deployments at once (two pipelines, two
+    users of the machine) both find the same one: the second server cannot bind, and its health check
+    then passes against the first one's server, which serves another model. A port the OS hands out
+    (bound to 0) is not handed to two processes at once; the endpoint keeps it as its preferred port, so
+    a restarted endpoint comes back at the same URL when the port is still free.
+    """
+    from zenml.integrations.mlflow.services import MLFlowDeploymentService
+
+    config.root_runtime_path = deployer.local_path
+    service = MLFlowDeploymentService(uuid=id, config=config)
+    service.endpoint.config.port = _free_ports(1)[0]
+    service.start(timeout=timeout)
+    return service
 
 
 def _seldon_plan(target: Target) -> Plan:

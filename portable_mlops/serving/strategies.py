@@ -30,14 +30,18 @@ def start_new_service(deployer: Any, plan: Plan, timeout: int) -> Any:
     ZenML 0.98's ``BaseModelDeployer.deploy_model(replace=False)`` first looks for a service "with the
     exact same configuration", but its store ignores the config filter, so it hands back the newest
     service of that type, even a dead one, and starts nothing. This does what ``deploy_model`` does
-    after that look-up: create the service record, let the flavor deploy it, store its state.
+    after that look-up: create the service record, let the flavor deploy it (or the plan's own
+    ``start``), store its state.
     """
     from zenml.client import Client
 
     client = Client()
     response = client.create_service(config=plan.config, service_type=plan.service_type)
     try:
-        service = deployer.perform_deploy_model(id=response.id, config=plan.config, timeout=timeout)
+        if plan.start is not None:
+            service = plan.start(deployer, response.id, plan.config, timeout)
+        else:
+            service = deployer.perform_deploy_model(id=response.id, config=plan.config, timeout=timeout)
     except Exception:
         client.delete_service(response.id)
         raise

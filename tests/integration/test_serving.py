@@ -55,6 +55,15 @@ def test_endpoint_answers_the_champions_predictions(deployed: str) -> None:
     assert np.array_equal(predict_http(deployed, holdout).astype(str), expected)
 
 
+def test_the_endpoint_port_is_one_the_os_handed_out(deployed: str) -> None:
+    """ZenML's MLflow endpoint takes the first free port from 8000 up, which two deployments at once both
+    find: the second server cannot bind, and its health check then passes against the first one's server
+    (another model). The deployer binds to port 0 instead: the port lies in the kernel's ephemeral range."""
+    low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    port = int(deployed.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    assert low <= port <= high, f"port {port} is outside the OS's ephemeral range {low}-{high}"
+
+
 @pytest.mark.parametrize(
     "body",
     [
