@@ -128,8 +128,13 @@ def test_mlflow_serves_it_from_an_isolated_environment(champion: dict[str, objec
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
         "MLFLOW_TRACKING_URI": str(champion["tracking"]),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # uv and mlflow
+        # uv and mlflow; then the interpreter this venv was made from: the model records its exact Python
+        # (3.12.1), which uv takes only from a real interpreter (not a venv's, not a pyenv shim it refuses)
+        "PATH": os.pathsep.join(
+            [str(Path(sys.executable).parent), str(Path(sys.base_prefix) / "bin"), os.environ["PATH"]]
+        ),
         "UV_SYSTEM_CERTS": "1",
+        "UV_PYTHON_DOWNLOADS": "never",  # no network for Python builds here: fail, do not wait on a download
         "MLFLOW_ENV_ROOT": str(MLFLOW_ENVS),  # where MLflow keeps the environments it builds (cached)
     }
     log = (tmp_path / "serve.log").open("w")
