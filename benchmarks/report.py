@@ -70,6 +70,20 @@ def _drift(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _measured_where(document: dict[str, Any]) -> list[str]:
+    """A line naming the machine and day of each section, when the sections were not all measured together."""
+    sections: dict[str, dict[str, str]] = document.get("sections") or {}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, where in sections.items():
+        groups.setdefault((where["cpu"], where["finished"][:10]), []).append(name)
+    if len(groups) < 2:
+        return []
+    parts = [
+        f"{', '.join(names)} on {cpu}, {day}" for (cpu, day), names in sorted(groups.items(), key=lambda g: g[0][1])
+    ]
+    return ["- Sections measured apart (the machine line is the newest run's): " + "; ".join(parts)]
+
+
 def render(document: dict[str, Any]) -> str:
     """The readable report."""
     results = document["results"]
@@ -84,6 +98,7 @@ def render(document: dict[str, Any]) -> str:
         f"- Command: `{document['command']}`; started {document['started']}, finished {document['finished']}",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_mib']:,} MiB, "
         f"Python {machine['python']}, {machine['os']}",
+        *_measured_where(document),
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()),
         f"- Sizes: {document['sizes']}",
         "",

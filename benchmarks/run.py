@@ -134,7 +134,7 @@ def main(only: tuple[str, ...], quick: bool, repeats: int | None, out: Path, doc
     """Measure, then write the JSON results and the readable report."""
     started = datetime.now(UTC)
     results = run_sections(only, quick, repeats)
-    document = {
+    document: dict[str, Any] = {
         "command": "make bench"
         if not (only or quick or repeats)
         else "python -m benchmarks.run "
@@ -151,8 +151,16 @@ def main(only: tuple[str, ...], quick: bool, repeats: int | None, out: Path, doc
         "sizes": sizes(quick),
         "results": results,
     }
+    # which machine measured each section, and when: a partial run keeps the others' figures
+    here = {"cpu": document["machine"]["cpu"], "finished": document["finished"]}
+    document["sections"] = {name: here for name in results["seconds_per_section"]}
     if only and out.exists():  # a partial run keeps the other sections' last figures, and says so
         previous = json.loads(out.read_text())
+        before = {"cpu": previous["machine"]["cpu"], "finished": previous["finished"]}
+        earlier = previous.get("sections") or {
+            name: before for name in previous["results"].get("seconds_per_section", {})
+        }
+        document["sections"] = {**earlier, **document["sections"]}
         timings = {**previous["results"].get("seconds_per_section", {}), **results["seconds_per_section"]}
         document["results"] = {**previous.get("results", {}), **results, "seconds_per_section": timings}
         document["command"] = f"{previous['command']} ({previous['started']}), then {document['command']}"

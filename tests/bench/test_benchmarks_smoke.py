@@ -100,3 +100,33 @@ def test_drift_counts_alarms_and_catches(results: dict) -> None:  # type: ignore
     assert figures["clean_synthetic"]["batches"] == 4 and figures["clean_default"]["batches"] == 2
     assert figures["shifted_default"]["1"] == {"batches": 2, "caught": 2}
     assert figures["clean_synthetic"]["alarms"] <= figures["clean_synthetic"]["ceiling_99_9"]
+
+
+def test_a_partial_run_keeps_the_other_sections_and_names_where_each_was_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--only`` merges into the last results; the report then names each section's machine and day."""
+    from click.testing import CliRunner
+
+    from benchmarks import run
+
+    out, doc = tmp_path / "results.json", tmp_path / "benchmarks.md"
+    old_machine = {"cpu": "Old CPU", "cores": 2, "memory_mib": 1, "python": "3.11", "os": "linux", "versions": {}}
+    previous = {
+        "command": "make bench",
+        "started": "2026-01-01T00:00:00+00:00",
+        "finished": "2026-01-01T01:00:00+00:00",
+        "machine": old_machine,
+        "sizes": {},
+        "results": {"seconds_per_section": {"profiling": 1.0, "training": 2.0}},
+    }
+    out.write_text(json.dumps(previous))
+    # the measuring itself is not under test here: this section "measures" instantly
+    monkeypatch.setattr(run, "run_sections", lambda only, quick, repeats: {"seconds_per_section": {"training": 3.0}})
+    result = CliRunner().invoke(run.main, ["--only", "training", "--out", str(out), "--doc", str(doc)])
+    assert result.exit_code == 0, result.output
+    written = json.loads(out.read_text())
+    assert written["results"]["seconds_per_section"] == {"profiling": 1.0, "training": 3.0}
+    assert written["sections"]["profiling"] == {"cpu": "Old CPU", "finished": "2026-01-01T01:00:00+00:00"}
+    assert written["sections"]["training"]["cpu"] == run.machine()["cpu"] != "Old CPU"
+    assert "profiling on Old CPU, 2026-01-01; training on " in doc.read_text()
