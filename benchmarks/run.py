@@ -135,16 +135,7 @@ def main(only: tuple[str, ...], quick: bool, repeats: int | None, out: Path, doc
     started = datetime.now(UTC)
     results = run_sections(only, quick, repeats)
     document: dict[str, Any] = {
-        "command": "make bench"
-        if not (only or quick or repeats)
-        else "python -m benchmarks.run "
-        + " ".join(
-            [
-                *(f"--only {o}" for o in only),
-                *(["--quick"] if quick else []),
-                *([f"--repeats {repeats}"] if repeats else []),
-            ]
-        ),
+        "command": command(only, quick, repeats),
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
