@@ -13,7 +13,7 @@ UV_VERSION := 0.13.8
 export UV_SYSTEM_CERTS ?= 1
 # UV_COMPILE_BYTECODE: uv installs without .pyc files (pip compiles them). Where PYTHONDONTWRITEBYTECODE is
 # set (CI, containers) nothing writes them later, and every process compiles its imports again: run.py and
-# each test's subprocess import ZenML, MLflow and scikit-learn in 16 s instead of 5.5 s.
+# each test's subprocess import ZenML, MLflow and scikit-learn about 3x slower (docs/development.md).
 export UV_COMPILE_BYTECODE ?= 1
 export ZENML_ANALYTICS_OPT_IN ?= false
 export WHYLOGS_NO_ANALYTICS ?= True
