@@ -5,6 +5,7 @@ Examples:
     python run.py --stack local                  # import + activate the local stack; train, deploy, score
     python run.py                                # the same on whatever stack is active (zenml stack set ...)
     python run.py --pipeline training --data data/churn.csv --target churned
+    python run.py --data sklearn://diabetes --target progression       # a regression: train, deploy, score
     python run.py --pipeline deployment          # (re)deploy the champion; prints the endpoint
     python run.py --stack kubeflow --pipeline deployment --rollout canary   # challenger beside the champion (Seldon)
     python run.py --stack airflow                # the same pipelines in a local Airflow (make airflow-up first)
@@ -50,6 +51,12 @@ from portable_mlops.cli.runner import error_line, resolve_configs, run_all
 @click.option("--data", default=None, help="CSV/Parquet path, fsspec URI or sklearn://<name>: training data or batch.")
 @click.option("--target", default=None, help="Label column of --data. Overrides the config.")
 @click.option(
+    "--task",
+    type=click.Choice(["auto", "classification", "regression"]),
+    default=None,
+    help="What the model predicts. auto: a regression for a numeric target with more than 20 distinct values.",
+)
+@click.option(
     "--model-name", default=None, help="Registry model name. Default: from the config, or --data's file name."
 )
 @click.option("--retrain-on-drift", is_flag=True, help="Inference: train on the batch when it drifted (needs labels).")
@@ -80,6 +87,7 @@ def main(
     config_path: Path | None,
     data: str | None,
     target: str | None,
+    task: str | None,
     model_name: str | None,
     retrain_on_drift: bool,
     no_cache: bool,
@@ -99,6 +107,7 @@ def main(
             retrain_on_drift,
             override_gate,
             replace_reference,
+            task,
         )
         if stack:
             from portable_mlops.cli.stack_setup import ensure_stack

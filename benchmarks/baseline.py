@@ -37,8 +37,8 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
     from portable_mlops.data.profiling import profile_frame
     from portable_mlops.data.validation import check_label_shift, check_profile, check_rows, raise_on_failures
     from portable_mlops.evaluation.holdout import Champion, evaluate_candidate
-    from portable_mlops.evaluation.metrics import score
     from portable_mlops.lifecycle.gate import Scores, decide
+    from portable_mlops.lifecycle.promotion import gate_scores
     from portable_mlops.lifecycle.registry import version_by_alias
     from portable_mlops.modeling.training import train_best
     from portable_mlops.names import Aliases
@@ -99,8 +99,7 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
         sets = [(features(f, source.target), f[source.target]) for f in (test, reference_set)]
 
         def scores(model: Any) -> Scores:
-            (X, y), (X_ref, y_ref) = sets
-            return Scores(holdout=score(model, X, y, gate.metric), reference=score(model, X_ref, y_ref, gate.metric))
+            return gate_scores(model, sets[0], sets[1], gate)
 
         theirs = scores(champion_model) if champion_model is not None else None
         decision = decide(scores(trained.model), theirs, gate, result.quality.failures)

@@ -37,11 +37,11 @@ def training_pipeline(
     """Train candidates on validated data; promote the best only if it beats the champion on this
     run's holdout, does not fall behind it on the model's reference set, reaches the floor and passes
     the evaluation's checks (slice floor, fairness gap)."""
-    frame = load_data(source, facts.data)
+    frame, task = load_data(source, facts.data)
     profile = profile_data(frame)
-    report = validate_data(frame, profile, source, validation, facts, gate.replace_reference_reason)
-    train, test = split_data(frame, source, split, after=[report])
-    model, candidates, model_uri = train_candidates(train, source, search)
+    report = validate_data(frame, profile, source, validation, facts, gate.replace_reference_reason, task)
+    train, test = split_data(frame, source, split, task, after=[report])
+    model, candidates, model_uri = train_candidates(train, source, search, task)
     metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)
-    version = register_model(model_uri, metrics)
+    version = register_model(model_uri, metrics, task)
     promote_model(model, version, metrics, quality, test, source, gate, facts)

@@ -7,6 +7,8 @@ class Artifacts(StrEnum):
     """Names of the artifacts that steps output (``Annotated[..., Artifacts.X]``)."""
 
     RAW_DATA = "raw_data"
+    #: What the model predicts, as the load step resolved it from the labels: classification or regression.
+    TASK = "task"
     DATA_PROFILE = "data_profile"
     VALIDATION_REPORT = "validation_report"
     TRAIN_SET = "train_set"

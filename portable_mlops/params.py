@@ -8,14 +8,56 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-Metric = Literal["roc_auc", "f1_macro", "accuracy", "balanced_accuracy"]
+from portable_mlops.errors import UserFacingError
+
+ClassificationMetric = Literal["roc_auc", "f1_macro", "accuracy", "balanced_accuracy"]
+RegressionMetric = Literal["rmse", "mae", "r2"]
+Metric = Literal["roc_auc", "f1_macro", "accuracy", "balanced_accuracy", "rmse", "mae", "r2"]
+#: What a model predicts: class labels or a number.
+Task = Literal["classification", "regression"]
+#: The metrics of each task; a config naming another task's metric is refused with the list.
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "classification": ("roc_auc", "f1_macro", "accuracy", "balanced_accuracy"),
+    "regression": ("rmse", "mae", "r2"),
+}
+#: Error metrics: lower is better (the gate, the search and the slices compare in this direction).
+LOWER_IS_BETTER = frozenset({"rmse", "mae"})
+
+
+def better(metric: str, value: float, than: float) -> float:
+    """How much better ``value`` is than ``than`` in ``metric``'s own direction (negative: worse);
+    an error metric (RMSE, MAE) is better when lower."""
+    return than - value if metric in LOWER_IS_BETTER else value - than
+
+
 #: Why a person overrode a safeguard: recorded with who and when, so it must say something.
 Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=10),
     Field(description="At least 10 characters: recorded on the model version with who and when."),
 ]
-Family = Literal["logistic_regression", "random_forest", "xgboost"]
+Family = Literal["logistic_regression", "ridge", "random_forest", "xgboost"]
+#: The families each task can train: logistic regression classifies, ridge (linear least squares) regresses.
+TASK_FAMILIES: dict[str, tuple[str, ...]] = {
+    "classification": ("logistic_regression", "random_forest", "xgboost"),
+    "regression": ("ridge", "random_forest", "xgboost"),
+}
+
+
+class TaskError(UserFacingError, ValueError):
+    """A setting names a metric or a model family of the other task (classification or regression)."""
+
+
+def metric_for(task: str, metric: str | None, defaults: dict[str, str], setting: str) -> str:
+    """``metric`` if it belongs to ``task``, the task's default when it is None; else a one-line error."""
+    if metric is None:
+        return defaults[task]
+    if metric not in TASK_METRICS[task]:
+        raise TaskError(
+            f"{setting} is {metric}, a metric of {'regression' if task == 'classification' else 'classification'}, "
+            f"but this is a {task}; set {setting} to one of {', '.join(TASK_METRICS[task])} or leave it out"
+        )
+    return metric
 
 
 class _Params(BaseModel):
@@ -26,11 +68,18 @@ class DataSource(_Params):
     """Where the training data comes from and which column is the label.
 
     ``uri`` is ``sklearn://<name>`` for a data set that ships inside scikit-learn (``breast_cancer``,
-    ``wine``, ``iris``), or a CSV / Parquet path or fsspec URI (``s3://...``, ``gs://...``).
+    ``wine``, ``iris``; ``diabetes`` for a regression), or a CSV / Parquet path or fsspec URI (``s3://...``, ``gs://...``).
     """
 
     uri: str = Field(description="sklearn://<name>, or a CSV / Parquet path or fsspec URI (run.py --data).")
     target: str = Field(description="The label column (run.py --target).")
+    task: Literal["auto", "classification", "regression"] = Field(
+        "auto",
+        description=(
+            "What the model predicts (run.py --task). auto: a regression when the target is numeric with more "
+            "than 20 distinct values, else a classification."
+        ),
+    )
     require_target: bool = Field(
         True, description="Training needs labels; a batch to score may come without them (then false)."
     )
@@ -99,25 +148,48 @@ class CandidateSpec(_Params):
 class SearchParams(_Params):
     """The hyperparameter search over candidate families."""
 
-    candidates: list[CandidateSpec] = Field(
-        default_factory=lambda: [
-            CandidateSpec(family="logistic_regression", grid={"C": [0.1, 1.0, 10.0]}),
-            CandidateSpec(family="xgboost", grid={"max_depth": [3, 5], "n_estimators": [100], "learning_rate": [0.1]}),
-        ]
+    candidates: list[CandidateSpec] | None = Field(
+        None,
+        description=(
+            "Families and grids; null: logistic_regression (C 0.1, 1, 10) for a classification, ridge (alpha 0.1, 1, "
+            "10) for a regression, and xgboost (max_depth 3, 5) for both."
+        ),
     )
     cv_folds: int = Field(3, ge=2, le=10)
-    metric: Metric = "roc_auc"
+    metric: Metric | None = Field(None, description="The CV metric; null: roc_auc (classification), rmse (regression).")
     seed: int = 42
     n_jobs: int = Field(1, ge=1, description="Parallel fits in the search; 1 keeps it light on small machines.")
 
     @model_validator(mode="after")
     def _families_unique(self) -> "SearchParams":
+        if self.candidates is None:
+            return self
         families = [c.family for c in self.candidates]
         if not families:
             raise ValueError("search.candidates is empty: list at least one model family")
         if len(set(families)) != len(families):
             raise ValueError(f"search.candidates repeats a family ({families}): merge the grids into one entry")
         return self
+
+    def for_task(self, task: str) -> "SearchParams":
+        """These params with the task's defaults filled in; a metric or family of the other task is refused."""
+        metric = metric_for(task, self.metric, {"classification": "roc_auc", "regression": "rmse"}, "search.metric")
+        linear = (
+            CandidateSpec(family="logistic_regression", grid={"C": [0.1, 1.0, 10.0]})
+            if task == "classification"
+            else CandidateSpec(family="ridge", grid={"alpha": [0.1, 1.0, 10.0]})
+        )
+        xgboost = CandidateSpec(
+            family="xgboost", grid={"max_depth": [3, 5], "n_estimators": [100], "learning_rate": [0.1]}
+        )
+        candidates = self.candidates if self.candidates is not None else [linear, xgboost]
+        wrong = [c.family for c in candidates if c.family not in TASK_FAMILIES[task]]
+        if wrong:
+            raise TaskError(
+                f"search.candidates names {', '.join(wrong)}, which cannot train a {task}; use "
+                f"{', '.join(TASK_FAMILIES[task])} (or leave search.candidates out for the defaults)"
+            )
+        return self.model_copy(update={"metric": metric, "candidates": candidates})
 
 
 class ValidationParams(_Params):
@@ -156,15 +228,31 @@ class GateParams(_Params):
     ``margin``). Every model, the first included, must reach ``min_score`` on both.
     """
 
-    metric: Metric = "roc_auc"
+    metric: Metric | None = Field(
+        None,
+        description="The metric compared; null: roc_auc (classification), rmse (regression; lower wins).",
+    )
     margin: float = Field(
-        0.0, ge=0.0, description="The candidate must beat the champion by more than this, on the same holdout."
+        0.0,
+        ge=0.0,
+        description="The candidate must beat the champion by more than this on the same holdout (metric's units).",
     )
     min_score: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
-        description="The floor every model must reach on its holdout and on the reference set, the first included.",
+        description=(
+            "Classification: the floor of the gate metric every model must reach on its holdout and on the "
+            "reference set, the first included."
+        ),
+    )
+    min_r2: float = Field(
+        0.0,
+        le=1.0,
+        description=(
+            "Regression: the floor of R2 every model must reach on its holdout and on the reference set, the first "
+            "included (0: no better than always predicting the mean)."
+        ),
     )
     override_reason: Reason | None = Field(
         None,
@@ -174,6 +262,18 @@ class GateParams(_Params):
         None,
         description="Replace the model's reference set with this run's holdout, for this reason; recorded.",
     )
+
+    def for_task(self, task: str) -> "GateParams":
+        """These params with the task's metric filled in; a metric of the other task is refused."""
+        metric = metric_for(task, self.metric, {"classification": "roc_auc", "regression": "rmse"}, "gate.metric")
+        return self.model_copy(update={"metric": metric})
+
+    def floor(self, task: str) -> tuple[str, float]:
+        """The metric every model's floor is measured in, and the floor: the gate metric and ``min_score``
+        for a classification, R2 and ``min_r2`` for a regression (an error has no scale-free floor)."""
+        if task == "regression":
+            return "r2", self.min_r2
+        return str(self.for_task(task).metric), self.min_score
 
 
 class SliceSpec(_Params):
@@ -194,20 +294,40 @@ class SliceParams(_Params):
     """Holdout quality per data slice, and the floor the promotion gate holds every slice to."""
 
     columns: list[SliceSpec] = Field(default_factory=list, description="Columns to slice by; absent ones are skipped.")
-    metric: Literal["accuracy", "balanced_accuracy", "roc_auc"] = Field(
-        "accuracy", description="Metric per slice; balanced_accuracy and roc_auc need both classes in a slice."
+    metric: Literal["accuracy", "balanced_accuracy", "roc_auc", "rmse", "mae", "r2"] | None = Field(
+        None,
+        description=(
+            "Metric per slice; null: accuracy (classification), rmse (regression). balanced_accuracy and roc_auc "
+            "need both classes in a slice."
+        ),
     )
     min_rows: int = Field(20, ge=1, description="A slice with fewer holdout rows is reported as skipped, not gated.")
     floor: float | None = Field(
-        None, ge=0.0, le=1.0, description="The gate keeps a model whose worst slice scores below this (null: no floor)."
+        None,
+        description=(
+            "The gate keeps a model whose worst slice is worse than this (null: no limit): below it for accuracy, "
+            "balanced_accuracy, roc_auc and r2, above it for the errors rmse and mae (then a ceiling, in the "
+            "target's units)."
+        ),
     )
+
+    def for_task(self, task: str) -> "SliceParams":
+        """These params with the task's metric filled in; a metric of the other task is refused."""
+        metric = metric_for(
+            task, self.metric, {"classification": "accuracy", "regression": "rmse"}, "evaluation.slices.metric"
+        )
+        return self.model_copy(update={"metric": metric})
 
 
 class FairnessParams(_Params):
     """Inclusion: the gap of a per-group rate between the groups of a sensitive attribute."""
 
     column: str | None = Field(
-        None, description="The sensitive attribute (e.g. sex); null: not measured. List it in forbidden_features too."
+        None,
+        description=(
+            "The sensitive attribute (e.g. sex); null: not measured. List it in forbidden_features too. "
+            "Classification only: both measures are rates of a class."
+        ),
     )
     bins: int = Field(0, ge=0, le=20, description="0: groups are the column's values; 2-20: quantile bins.")
     measure: Literal["recall_gap", "positive_rate_gap"] = Field(
@@ -231,11 +351,21 @@ class DecayParams(_Params):
         default_factory=list, description="Numeric columns to shift; empty: the most important numeric ones."
     )
     top_features: int = Field(4, ge=1, description="How many of the most important numeric columns (columns empty).")
-    metric: Metric = Field(
-        "balanced_accuracy",
-        description="A thresholded metric: a shift moves every score alike, which rank metrics (roc_auc) barely see.",
+    metric: Metric | None = Field(
+        None,
+        description=(
+            "null: balanced_accuracy (classification; a thresholded metric: a shift moves every score alike, which "
+            "rank metrics such as roc_auc barely see), rmse (regression)."
+        ),
     )
     seed: int = 0
+
+    def for_task(self, task: str) -> "DecayParams":
+        """These params with the task's metric filled in; a metric of the other task is refused."""
+        metric = metric_for(
+            task, self.metric, {"classification": "balanced_accuracy", "regression": "rmse"}, "evaluation.decay.metric"
+        )
+        return self.model_copy(update={"metric": metric})
 
     @field_validator("shifts")
     @classmethod
@@ -287,6 +417,16 @@ class EvaluationParams(_Params):
             "the gate use every holdout row."
         ),
     )
+
+    def for_task(self, task: str) -> "EvaluationParams":
+        """These params with the task's metrics filled in (slices, decay); fairness is a classification measure."""
+        if task == "regression" and self.fairness.column is not None:
+            raise TaskError(
+                f"evaluation.fairness.column is set ({self.fairness.column}), but both fairness measures are rates "
+                "of a class and this is a regression; remove evaluation.fairness.column (slice by it instead: "
+                "evaluation.slices.columns)"
+            )
+        return self.model_copy(update={"slices": self.slices.for_task(task), "decay": self.decay.for_task(task)})
 
 
 class DriftParams(_Params):

@@ -59,7 +59,7 @@ CATALOGUE: dict[str, tuple[str, bytes | None, str]] = {
     "empty file": ("empty.csv", b"", "is empty; give a file with a header row"),
     "header only": ("header.csv", _csv(default_frame().head(0)), "header but no rows; give a file with data rows"),
     "missing target": ("no-target.csv", csv_with(lambda f: f.drop(columns=[TARGET])), "pass --target with one of them"),
-    "continuous target": (
+    "continuous target": (  # the breast-cancer model is a classification (source.task: classification)
         "continuous.csv",
         csv_with(lambda f: f.assign(**{TARGET: f["mean area"] * 1.5})),
         f"target column '{TARGET}' holds",

@@ -40,9 +40,9 @@ def _absolute(uri: str) -> str:
 
 
 def apply_overrides(
-    config: dict[str, Any], data: str | None, target: str | None, model_name: str | None
+    config: dict[str, Any], data: str | None, target: str | None, model_name: str | None, task: str | None = None
 ) -> dict[str, Any]:
-    """Return a copy of ``config`` with the data source, target and model name from the command line.
+    """Return a copy of ``config`` with the data source, target, task and model name from the command line.
 
     A new ``--data`` without ``--model-name`` trains a model of its own, named after the data file, so
     a different data set never competes with another data set's champion.
@@ -55,11 +55,14 @@ def apply_overrides(
             source["uri"] = data if data.startswith(BUILTIN_PREFIX) else _absolute(data)
         if target:
             source["target"] = target
+        if task:
+            source["task"] = task
         parameters["source"] = source
     out["parameters"] = parameters
     model = dict(out.get("model") or {})
     if data and not model_name:
-        model["name"] = default_model_name(data)
+        configured = str(((config.get("parameters") or {}).get("source") or {}).get("task", "auto"))
+        model["name"] = default_model_name(data, task or configured)
         model.pop("description", None)  # they describe the default data set
         model.pop("license", None)
     if model_name:

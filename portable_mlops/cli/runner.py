@@ -153,13 +153,16 @@ def resolve_configs(
     retrain_on_drift: bool,
     override_gate: str | None = None,
     replace_reference: str | None = None,
+    task: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The run config of each pipeline to run, with the command line's overrides applied."""
     kinds = ORDER if pipeline_name == "all" else (Pipelines(pipeline_name),)
     if config_path is not None and len(kinds) > 1:
         raise UserFacingError("--config names one pipeline's config; add --pipeline training|deployment|inference")
     configs = {
-        str(kind): apply_overrides(load_config(config_path or CONFIGS_DIR / f"{kind}.yaml"), data, target, model_name)
+        str(kind): apply_overrides(
+            load_config(config_path or CONFIGS_DIR / f"{kind}.yaml"), data, target, model_name, task
+        )
         for kind in kinds
     }
     if rollout and Pipelines.DEPLOYMENT in configs:

@@ -79,7 +79,7 @@ def _slices(quality: QualityChecks) -> list[str]:
     if worst is not None and worst.value is not None:
         lines.append(
             f"  slices: worst {slices.metric} {worst.value:.4f} at {worst.column}={worst.slice} "
-            f"(floor {slices.floor}); {slices.scored} scored, {slices.skipped} skipped"
+            f"(limit {slices.floor}); {slices.scored} scored, {slices.skipped} skipped"
         )
     elif slices.rows or slices.missing_columns:
         lines.append(f"  slices: none scored ({slices.skipped} too small, not in the data: {slices.missing_columns})")

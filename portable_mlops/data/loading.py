@@ -10,9 +10,10 @@ from portable_mlops.data.sources import BUILTIN_PREFIX, CHAMPION_HOLDOUT
 from portable_mlops.errors import DataSourceError
 from portable_mlops.params import DataSource, SplitParams
 
-_BUILTINS = ("breast_cancer", "wine", "iris")
-#: The label column of the data sets that ship with scikit-learn, as this project names it.
-BUILTIN_TARGETS = {"breast_cancer": "diagnosis", "wine": "cultivar", "iris": "species"}
+_BUILTINS = ("breast_cancer", "wine", "iris", "diabetes")
+#: The label column of the data sets that ship with scikit-learn, as this project names it (diabetes: a
+#: regression target, disease progression one year after baseline).
+BUILTIN_TARGETS = {"breast_cancer": "diagnosis", "wine": "cultivar", "iris": "species", "diabetes": "progression"}
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -28,8 +29,9 @@ def load_builtin(name: str) -> pd.DataFrame:
         )
     bunch = getattr(datasets, f"load_{name}")(as_frame=True)
     frame: pd.DataFrame = bunch.frame.copy()  # type: ignore[attr-defined]
-    names = list(bunch.target_names)  # type: ignore[attr-defined]
-    frame[BUILTIN_TARGETS[name]] = [str(names[i]) for i in frame.pop("target")]
+    names = getattr(bunch, "target_names", None)
+    target = frame.pop("target")
+    frame[BUILTIN_TARGETS[name]] = target.astype("float64") if names is None else [str(names[i]) for i in target]
     return frame
 
 
@@ -121,10 +123,11 @@ def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
     return None
 
 
-def prepare_frame(frame: pd.DataFrame, target: str, require_target: bool = True) -> pd.DataFrame:
+def prepare_frame(frame: pd.DataFrame, target: str, require_target: bool = True, task: str = "auto") -> pd.DataFrame:
     """Check a raw frame and normalise its types: numeric features as float, the rest as text.
 
-    Rows without a label are dropped (they cannot be trained on). With ``require_target=False`` (a
+    Rows without a label are dropped (they cannot be trained on). The label must suit ``task``
+    (:func:`resolve_task`); a regression's label becomes float. With ``require_target=False`` (a
     batch to score) the label column may be absent, and rows without a label are kept. Raises
     :class:`DataSourceError` with the column and the fix when the frame cannot be used.
     """
@@ -144,25 +147,42 @@ def prepare_frame(frame: pd.DataFrame, target: str, require_target: bool = True)
     out = frame.loc[frame[target].notna()].copy()
     if out.empty:
         raise DataSourceError(f"every value of target column '{target}' is missing; fill in the labels")
-    _class_labels(out[target], target)
+    if resolve_task(out[target], target, task) == "regression":
+        out[target] = out[target].astype("float64")
     return _normalise(out, target).reset_index(drop=True)
 
 
-#: A numeric target with more distinct values than this is a continuous quantity, not class labels.
+#: A numeric target with more distinct values than this is a continuous quantity (a regression), not
+#: class labels; the rule ``DataSource.task: auto`` applies.
 MAX_NUMERIC_CLASSES = 20
 
 
-def _class_labels(labels: pd.Series, target: str) -> None:
-    """Refuse a target the classifiers cannot learn: a numeric column with many distinct values."""
-    if pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels):
-        distinct = int(labels.nunique())
-        if distinct > MAX_NUMERIC_CLASSES:
-            raise DataSourceError(
-                f"target column '{target}' holds {distinct} distinct numbers, a continuous quantity, and the "
-                f"pipelines train classifiers only (regression is not supported yet); pass --target with a column "
-                f"of class labels (a number target may have at most {MAX_NUMERIC_CLASSES} distinct values) "
-                "or bin the numbers into classes first"
-            )
+def _numeric(labels: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
+
+
+def resolve_task(labels: pd.Series, target: str, task: str = "auto") -> str:
+    """The task the labels call for: ``task`` when configured, checked against them; with ``auto``, a
+    regression for a numeric target with more than :data:`MAX_NUMERIC_CLASSES` distinct values, else a
+    classification. A configured task the labels contradict is refused with the column and the fix."""
+    present = labels.dropna()
+    distinct = int(present.nunique())
+    continuous = _numeric(present) and distinct > MAX_NUMERIC_CLASSES
+    if task == "auto":
+        return "regression" if continuous else "classification"
+    if task == "classification" and continuous:
+        raise DataSourceError(
+            f"target column '{target}' holds {distinct} distinct numbers, a continuous quantity, but the task is "
+            f"classification (at most {MAX_NUMERIC_CLASSES} distinct numbers make classes); train a regression with "
+            "--task regression (or source.task: regression), or bin the numbers into classes first"
+        )
+    if task == "regression" and not _numeric(present):
+        examples = ", ".join(repr(_short(v)) for v in present.unique()[:3])
+        raise DataSourceError(
+            f"target column '{target}' holds text ({examples}), but the task is regression, which needs numbers; "
+            "train a classifier with --task classification (or source.task: classification), or fix the column"
+        )
+    return task
 
 
 def _normalise(out: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -194,14 +214,26 @@ def _normalise(out: pd.DataFrame, target: str) -> pd.DataFrame:
 def load_source(source: DataSource, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read and prepare the data a :class:`DataSource` names (``frame``: already read, e.g. the
     champion's holdout for :data:`CHAMPION_HOLDOUT`)."""
-    return prepare_frame(read_table(source.uri) if frame is None else frame, source.target, source.require_target)
+    raw = read_table(source.uri) if frame is None else frame
+    return prepare_frame(raw, source.target, source.require_target, source.task)
 
 
-def split_frame(frame: pd.DataFrame, target: str, params: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Seeded, stratified train/test split."""
+def frame_task(frame: pd.DataFrame, source: DataSource) -> str:
+    """The task of a prepared frame's labels (:func:`resolve_task`); ``source.task`` as configured
+    when the frame has no labels (a batch to score)."""
+    if source.target not in frame.columns or frame[source.target].notna().sum() == 0:
+        return source.task
+    return resolve_task(frame[source.target], source.target, source.task)
+
+
+def split_frame(
+    frame: pd.DataFrame, target: str, params: SplitParams, task: str = "classification"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded train/test split, stratified on the label for a classification (each class keeps its share)."""
     from sklearn.model_selection import train_test_split
 
-    train, test = train_test_split(frame, test_size=params.test_size, random_state=params.seed, stratify=frame[target])
+    stratify = frame[target] if task == "classification" else None
+    train, test = train_test_split(frame, test_size=params.test_size, random_state=params.seed, stratify=stratify)
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 

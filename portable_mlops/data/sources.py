@@ -16,9 +16,10 @@ BUILTIN_PREFIX = "sklearn://"
 CHAMPION_HOLDOUT = "champion://holdout"
 
 
-def default_model_name(uri: str) -> str:
-    """Derive a registry model name from a data URI: ``data/churn-2024.csv`` -> ``churn_2024_classifier``."""
+def default_model_name(uri: str, task: str = "auto") -> str:
+    """Derive a registry model name from a data URI: ``data/churn-2024.csv`` -> ``churn_2024_classifier``
+    (``churn_2024_regressor`` for a regression)."""
     stem = uri[len(BUILTIN_PREFIX) :] if uri.startswith(BUILTIN_PREFIX) else os.path.basename(uri.rstrip("/"))
     stem = re.sub(r"(\.(csv|txt|parquet|pq))?(\.(gz|bz2|zip))?$", "", stem, flags=re.IGNORECASE)
     slug = re.sub(r"[^0-9a-zA-Z]+", "_", stem).strip("_").lower() or "dataset"
-    return f"{slug}_classifier"
+    return f"{slug}_{'regressor' if task == 'regression' else 'classifier'}"

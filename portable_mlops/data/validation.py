@@ -86,23 +86,45 @@ def label_shift(reference: pd.Series, labels: pd.Series) -> tuple[float, dict[st
     return 0.5 * sum(abs(a - b) for a, b in shares.values()), shares
 
 
+def numeric_label_shift(reference: pd.Series, labels: pd.Series) -> tuple[float, str]:
+    """Kolmogorov-Smirnov distance between two numeric label distributions (the largest gap between
+    their cumulative distributions, 0: identical, 1: disjoint), with their quartiles for the message."""
+    from scipy.stats import ks_2samp
+
+    ref, ours = reference.dropna().astype(float), labels.dropna().astype(float)
+    distance = float(ks_2samp(ref, ours).statistic)
+    quartiles = "/".join(f"{q:.4g}" for q in ref.quantile([0.25, 0.5, 0.75]))
+    now = "/".join(f"{q:.4g}" for q in ours.quantile([0.25, 0.5, 0.75]))
+    return distance, f"quartiles {quartiles} -> {now}"
+
+
 def check_label_shift(
-    frame: pd.DataFrame, reference: pd.DataFrame | None, target: str, params: ValidationParams
+    frame: pd.DataFrame,
+    reference: pd.DataFrame | None,
+    target: str,
+    params: ValidationParams,
+    task: str = "classification",
 ) -> list[RuleResult]:
     """New training labels against the model's reference set: a distribution that moved further than
-    ``max_label_shift`` (flipped or relabelled classes) fails before anything is trained."""
+    ``max_label_shift`` fails before anything is trained: flipped or relabelled classes (total variation
+    of the class shares), or a regression target in other units or shifted (Kolmogorov-Smirnov distance)."""
     if reference is None or target not in reference.columns or target not in frame.columns:
         return []
-    distance, shares = label_shift(reference[target], frame[target])
-    shown = ", ".join(f"{c} {ref:.0%} -> {new:.0%}" for c, (ref, new) in shares.items())
+    if task == "regression":
+        distance, shown = numeric_label_shift(reference[target], frame[target])
+        measure = "Kolmogorov-Smirnov distance"
+    else:
+        distance, shares = label_shift(reference[target], frame[target])
+        shown = ", ".join(f"{c} {ref:.0%} -> {new:.0%}" for c, (ref, new) in shares.items())
+        measure = "total variation"
     return [
         RuleResult(
             target,
-            f"label distribution within {params.max_label_shift} of the reference set's (total variation)",
+            f"label distribution within {params.max_label_shift} of the reference set's ({measure})",
             distance <= params.max_label_shift,
-            f"total variation {distance:.3f}: {shown}",
+            f"{measure} {distance:.3f}: {shown}",
             fix=(
-                "fix the labels; if the classes' balance changed on purpose, replace the reference set: "
+                "fix the labels; if their distribution changed on purpose, replace the reference set: "
                 + REPLACE_REFERENCE
             ),
         )
@@ -135,19 +157,37 @@ def reference_checks(
     target: str,
     params: ValidationParams,
     replace_reason: str | None = None,
+    task: str = "classification",
 ) -> list[RuleResult]:
     """Training data against the model's fixed reference set (its columns and its label distribution);
     none when this run replaces the reference set on purpose (``replace_reason``): its holdout becomes it."""
     if replace_reason:
         return []
-    return check_reference_columns(frame, reference, target) + check_label_shift(frame, reference, target, params)
+    return check_reference_columns(frame, reference, target) + check_label_shift(frame, reference, target, params, task)
 
 
-def build_rules(reference: DatasetProfileView, target: str, params: ValidationParams) -> list[Rule]:
-    """Turn a reference profile into whylogs constraints: types, null fractions, ranges, classes."""
+def _range_rule(column: str, summary: dict[str, Any], params: ValidationParams) -> list[Rule]:
+    lo, hi = float(summary["distribution/min"]), float(summary["distribution/max"])  # type: ignore[arg-type]
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    slack = params.range_slack * span
+    low, high = round(lo - slack, 6), round(hi + slack, 6)
+    return [Rule(column, f"values within [{low:g}, {high:g}]", is_in_range(column, low, high))]
+
+
+def build_rules(
+    reference: DatasetProfileView, target: str, params: ValidationParams, task: str = "classification"
+) -> list[Rule]:
+    """Turn a reference profile into whylogs constraints: types, null fractions, ranges, and the
+    label's classes (a classification) or its numbers and range (a regression)."""
     rules: list[Rule] = []
     for column in reference.get_columns():
         summary = _summary(reference, column)
+        if column == target and task == "regression":
+            rules.append(Rule(column, "numeric values", column_is_nullable_fractional(column)))
+            rules += _range_rule(column, summary, params)
+            continue
         if column == target:
             classes = target_classes(reference, target)
             rules.append(
@@ -159,12 +199,7 @@ def build_rules(reference: DatasetProfileView, target: str, params: ValidationPa
         rules.append(Rule(column, f"null fraction <= {limit:.2f}", null_percentage_below_number(column, limit)))
         if kind == "numeric":
             rules.append(Rule(column, "numeric values", column_is_nullable_fractional(column)))
-            lo, hi = float(summary["distribution/min"]), float(summary["distribution/max"])  # type: ignore[arg-type]
-            if math.isfinite(lo) and math.isfinite(hi):
-                span = hi - lo if hi > lo else max(abs(hi), 1.0)
-                slack = params.range_slack * span
-                low, high = round(lo - slack, 6), round(hi + slack, 6)
-                rules.append(Rule(column, f"values within [{low:g}, {high:g}]", is_in_range(column, low, high)))
+            rules += _range_rule(column, summary, params)
         elif kind == "categorical":
             rules.append(Rule(column, "text (categorical) values", column_is_nullable_string(column)))
     return rules
@@ -174,7 +209,7 @@ def _observed(view: DatasetProfileView, column: str, rule: str, target: str) -> 
     summary = _summary(view, column)
     if not summary:
         return "column missing"
-    if column == target:
+    if column == target and rule.startswith("classes"):
         return f"classes {sorted(target_classes(view, target))}"
     if rule.startswith("null"):
         return f"null fraction {null_fraction(summary):.2f}"
@@ -189,13 +224,14 @@ def check_profile(
     target: str,
     params: ValidationParams,
     require_target: bool = True,
+    task: str = "classification",
 ) -> list[RuleResult]:
     """Check a profile against the rules derived from ``reference``; every rule gets a result.
 
     With ``require_target=False`` (a batch to score) the label column may be absent; if present, its
-    classes are still checked.
+    classes (a regression: its numbers and range) are still checked.
     """
-    rules = build_rules(reference, target, params)
+    rules = build_rules(reference, target, params, task)
     present = set(profile.get_columns())
     results = [
         RuleResult(column, "required column", column in present, "present" if column in present else "missing")
@@ -226,12 +262,20 @@ def check_profile(
 
 
 def check_rows(
-    frame: pd.DataFrame, target: str, params: ValidationParams, require_target: bool = True
+    frame: pd.DataFrame,
+    target: str,
+    params: ValidationParams,
+    require_target: bool = True,
+    task: str = "classification",
 ) -> list[RuleResult]:
-    """Rules that need the rows themselves: enough rows and, for training, two or more well-filled classes."""
+    """Rules that need the rows themselves: enough rows and, for training, two or more well-filled
+    classes (a regression: a label that varies)."""
     rows = RuleResult("*", f"at least {params.min_rows} rows", len(frame) >= params.min_rows, f"{len(frame)} rows")
     if not require_target:
         return [rows]
+    if task == "regression":
+        distinct = int(frame[target].nunique())
+        return [rows, RuleResult(target, "at least 2 distinct values", distinct >= 2, f"{distinct} distinct values")]
     counts = frame[target].value_counts()
     return [
         rows,

@@ -24,7 +24,7 @@ from portable_mlops.errors import UserFacingError
 from portable_mlops.evaluation.diagnostics import DecayResult
 from portable_mlops.evaluation.metrics import metric_value
 from portable_mlops.evaluation.performance import PerformanceResult
-from portable_mlops.params import FairnessParams, SliceParams
+from portable_mlops.params import FairnessParams, SliceParams, better
 
 #: A column sliced per value may have at most this many values; more needs ``bins``.
 MAX_VALUES = 50
@@ -160,7 +160,7 @@ def evaluate_slices(
     frame: pd.DataFrame,
     y_true: np.ndarray,
     predicted: np.ndarray,
-    proba: np.ndarray,
+    proba: np.ndarray | None,
     classes: list[str],
     params: SliceParams,
 ) -> SliceResult:
@@ -168,13 +168,14 @@ def evaluate_slices(
 
     A column the data lacks is listed in ``missing_columns`` (the default config names the default
     data's columns); a slice with fewer than ``min_rows`` rows, or where the metric is undefined, is
-    ``skipped`` and never gated.
+    ``skipped`` and never gated. The worst slice is the lowest score, or the highest error (RMSE, MAE).
     """
     rows: list[SliceRow] = []
     missing = [spec.column for spec in params.columns if spec.column not in frame.columns]
+    name = params.metric or "accuracy"
 
     def metric(y: np.ndarray, p: np.ndarray, at: np.ndarray) -> float | None:
-        return metric_value(params.metric, y, p, proba[at], classes)
+        return metric_value(name, y, p, None if proba is None else proba[at], classes)
 
     for spec in params.columns:
         if spec.column in missing:
@@ -186,17 +187,19 @@ def evaluate_slices(
             if n < params.min_rows:
                 status, value = f"skipped: {n} rows < {params.min_rows}", None
             else:
-                status = "ok" if value is not None else f"skipped: {params.metric} needs both classes"
+                needs = "2 distinct values" if proba is None else "both classes"
+                status = "ok" if value is not None else f"skipped: {name} needs {needs}"
             rows.append(SliceRow(column=spec.column, slice=label, rows=n, value=value, status=status))
     scored = [r for r in rows if r.status == "ok" and r.value is not None]
-    worst = min(scored, key=lambda r: r.value or 0.0) if scored else None
+    worst = min(scored, key=lambda r: better(name, r.value or 0.0, 0.0)) if scored else None
+    beyond = "above ceiling" if better(name, 1.0, 0.0) < 0 else "< floor"
     failures = [
-        f"slice {r.column}={r.slice} {params.metric} {r.value:.4f} < floor {params.floor}"
+        f"slice {r.column}={r.slice} {name} {r.value:.4f} {beyond} {params.floor}"
         for r in scored
-        if params.floor is not None and r.value is not None and r.value < params.floor
+        if params.floor is not None and r.value is not None and better(name, r.value, params.floor) < 0
     ]
     return SliceResult(
-        metric=params.metric,
+        metric=name,
         floor=params.floor,
         min_rows=params.min_rows,
         rows=rows,
@@ -226,6 +229,8 @@ def evaluate_fairness(
     base: dict[str, Any] = {"column": params.column, "measure": params.measure, "max_gap": params.max_gap}
     if params.column is None:
         return FairnessResult(**base, measured=False, reason="no sensitive column configured")
+    if not classes:  # a regression: EvaluationParams.for_task refuses a configured column before this
+        return FairnessResult(**base, measured=False, reason="a regression: both measures are rates of a class")
     if params.column not in frame.columns:
         why = f"sensitive column '{params.column}' is not in the holdout, so the {params.measure} cannot be measured"
         return FairnessResult(**base, measured=False, reason=why, failures=[why])

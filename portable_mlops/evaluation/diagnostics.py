@@ -13,15 +13,17 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 
 from portable_mlops.evaluation.metrics import finite_or_none, score
-from portable_mlops.params import DecayParams, Metric
+from portable_mlops.modeling.estimators import task_of
+from portable_mlops.params import DecayParams, better
 
-#: The metric feature importance is measured with: threshold-free, so small holdouts still show a signal.
-IMPORTANCE_METRIC: Metric = "roc_auc"
+#: The metric feature importance is measured with, per task: threshold-free ROC AUC for a
+#: classification (small holdouts still show a signal), RMSE for a regression.
+IMPORTANCE_METRICS = {"classification": "roc_auc", "regression": "rmse"}
 
 
 class Importance(BaseModel):
-    """One feature's permutation importance: the mean drop of :data:`IMPORTANCE_METRIC` when it is
-    shuffled, and its standard deviation over the repeats."""
+    """One feature's permutation importance: how much worse the model's :data:`IMPORTANCE_METRICS`
+    gets when the feature is shuffled (ROC AUC lost, RMSE gained), and its standard deviation over the repeats."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -31,7 +33,8 @@ class Importance(BaseModel):
 
 
 class DecayResult(BaseModel):
-    """Quality under growing input shift: the metric at each shift of the columns, in standard deviations."""
+    """Quality under growing input shift: the metric at each shift of the columns, in standard deviations;
+    ``drop``: how much worse it is at the largest shift than unshifted (an error's rise, a score's fall)."""
 
     model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
 
@@ -43,8 +46,11 @@ class DecayResult(BaseModel):
     reason: str = ""
 
 
-def diagnostic_sample(frame: pd.DataFrame, target: str, rows: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``rows`` rows of ``frame``, stratified by ``target`` and seeded (all of it if smaller).
+def diagnostic_sample(
+    frame: pd.DataFrame, target: str, rows: int, seed: int = 0, stratified: bool = True
+) -> pd.DataFrame:
+    """At most ``rows`` rows of ``frame``, seeded and (``stratified``, a classification) stratified by
+    ``target`` (all of it if smaller).
 
     For the diagnostics whose cost grows with rows times features (permutation importance, quality
     under shift, plots): beyond some thousands of rows they show the same picture.
@@ -52,20 +58,23 @@ def diagnostic_sample(frame: pd.DataFrame, target: str, rows: int, seed: int = 0
     if len(frame) <= rows:
         return frame
     counts = frame[target].value_counts()
-    stratify = frame[target] if counts.min() >= 2 else None
+    stratify = frame[target] if stratified and counts.min() >= 2 else None
     return train_test_split(frame, train_size=rows, stratify=stratify, random_state=seed)[0]
 
 
 def feature_importance(
     model: Any, X: pd.DataFrame, y: pd.Series, repeats: int = 5, seed: int = 0, top: int | None = 15
 ) -> list[Importance]:
-    """Permutation importance on the holdout: how much ROC AUC drops when one column is shuffled.
+    """Permutation importance on the holdout: how much worse the model gets when one column is shuffled
+    (ROC AUC lost by a classifier, RMSE gained by a regression).
 
     Model-agnostic (it works the same for every family and for text columns), measured on rows the
     model did not train on. The ``top`` columns (all with None), most important first.
     """
+    metric = IMPORTANCE_METRICS[task_of(model)]
+    sign = -1.0 if better(metric, 1.0, 0.0) < 0 else 1.0  # permutation_importance wants higher is better
     result = permutation_importance(
-        model, X, y, scoring=lambda m, X_, y_: score(m, X_, y_, IMPORTANCE_METRIC), n_repeats=repeats, random_state=seed
+        model, X, y, scoring=lambda m, X_, y_: sign * score(m, X_, y_, metric), n_repeats=repeats, random_state=seed
     )
     order = np.argsort(-result.importances_mean, kind="stable")[:top]
     return [
@@ -91,6 +100,7 @@ def decay_curve(score: Any, X: pd.DataFrame, y: pd.Series, params: DecayParams, 
     batches): the quality the model keeps as its inputs drift away from what it was trained on."""
     from portable_mlops.data.batches import shift_columns
 
+    params = params if params.metric is not None else params.for_task("classification")
     if not columns:
         return DecayResult(
             metric=params.metric, columns=[], shifts=list(params.shifts), reason="no numeric column to shift"
@@ -101,8 +111,10 @@ def decay_curve(score: Any, X: pd.DataFrame, y: pd.Series, params: DecayParams, 
         if shift:
             shift_columns(shifted, columns, shift, np.random.default_rng(params.seed), X)
         values.append(finite_or_none(score(shifted, y)))
-    drop = values[0] - values[-1] if values[0] is not None and values[-1] is not None else None
-    return DecayResult(metric=params.metric, columns=columns, shifts=list(params.shifts), values=values, drop=drop)
+    first, last = values[0], values[-1]
+    metric = str(params.metric)
+    drop = -better(metric, last, first) if first is not None and last is not None else None
+    return DecayResult(metric=metric, columns=columns, shifts=list(params.shifts), values=values, drop=drop)
 
 
 def non_beneficial(importance: list[Importance]) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from portable_mlops.evaluation.checks import QualityChecks, evaluate_fairness, evaluate_slices, quality_metrics
@@ -22,9 +21,10 @@ from portable_mlops.evaluation.diagnostics import (
     feature_importance,
     non_beneficial,
 )
-from portable_mlops.evaluation.metrics import compute_metrics, metrics_from, predictions, score
+from portable_mlops.evaluation.metrics import compute_metrics, metrics_from, predictions, score, true_values
 from portable_mlops.evaluation.performance import MEASURES, model_size_mb, performance_summary, predict_ms_per_row
 from portable_mlops.evaluation.report import evaluation_report
+from portable_mlops.modeling.estimators import task_of
 from portable_mlops.modeling.features import model_inputs
 from portable_mlops.params import DataSource, EvaluationParams
 
@@ -47,21 +47,27 @@ def evaluate_holdout(model: Any, test: pd.DataFrame, source: DataSource, params:
     quality under shift on a :func:`diagnostic_sample`.
 
     ``test`` is the whole holdout: slice and sensitive columns may be ones the model does not take.
+    ``params`` are resolved for the model's task here (:meth:`EvaluationParams.for_task`).
     """
+    task = task_of(model)
+    params = params.for_task(task)
+    assert params.decay.metric is not None  # for_task fills it
     X, y = model_inputs(test, source)[0], test[source.target]
-    y_true = np.asarray(y).astype(str)
+    y_true = true_values(y, model)
     predicted, proba, classes = predictions(model, X)
-    small = diagnostic_sample(test, source.target, params.diagnostic_rows)
+    small = diagnostic_sample(test, source.target, params.diagnostic_rows, stratified=task == "classification")
     sample = model_inputs(small, source)[0], small[source.target]
     importance = feature_importance(model, *sample, top=None)
     columns = decay_columns(X, params.decay, importance)
+    metric = params.decay.metric
     quality = QualityChecks(
         slices=evaluate_slices(test, y_true, predicted, proba, classes, params.slices),
         fairness=evaluate_fairness(test, y_true, predicted, classes, params.fairness),
-        decay=decay_curve(lambda X_, y_: score(model, X_, y_, params.decay.metric), *sample, params.decay, columns),
+        decay=decay_curve(lambda X_, y_: score(model, X_, y_, metric), *sample, params.decay, columns),
         non_beneficial_features=non_beneficial(importance),
     )
-    return HoldoutEvaluation(X, y, metrics_from(y_true, predicted, proba, classes), sample, importance, quality)
+    metrics = metrics_from(y_true, predicted, proba, classes, task)
+    return HoldoutEvaluation(X, y, metrics, sample, importance, quality)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""The metrics, one implementation each: the holdout metrics, the gate's score and every slice use them.
+"""The metrics, one implementation each: the holdout metrics, the gate's score and every slice use
+them.
 
 A metric is a function of the true labels, the predicted labels, the class probabilities and the
-classes (:data:`METRICS`). :func:`compute_metrics`, :func:`score` and the per-slice and per-group
-scores of :mod:`portable_mlops.evaluation.checks` all call :func:`metric_value`, so a number means the
-same everywhere, and a metric that is undefined on some rows (a ranking metric on one class) is
-None there rather than an error.
+classes (:data:`METRICS`); a regression's metrics (RMSE, MAE, R2) take the true and predicted
+numbers. :func:`compute_metrics`, :func:`score` and the per-slice and per-group scores of
+:mod:`portable_mlops.evaluation.checks` all call :func:`metric_value`, so a number means the same
+everywhere, and a metric that is undefined on some rows (a ranking metric on one class) is None
+there rather than an error.
 """
 
 from __future__ import annotations
@@ -16,9 +18,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    mean_absolute_error,
+    r2_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
 
 from portable_mlops.errors import UserFacingError
+from portable_mlops.modeling.estimators import task_of
 
 
 class NumericalInstabilityError(UserFacingError, ValueError):
@@ -59,6 +70,8 @@ class MetricSpec:
     needs_proba: bool = False
     #: Whether it needs two or more classes among the true labels (every class, for several classes).
     needs_classes: bool = False
+    #: The task whose predictions it measures.
+    task: str = "classification"
 
 
 #: Every metric the project computes, by the name configs use (``portable_mlops.params.Metric``).
@@ -67,11 +80,17 @@ METRICS: dict[str, MetricSpec] = {
     "balanced_accuracy": MetricSpec(lambda y, p, _, __: float(balanced_accuracy_score(y, p)), needs_classes=True),
     "f1_macro": MetricSpec(lambda y, p, _, __: float(f1_score(y, p, average="macro"))),
     "roc_auc": MetricSpec(lambda y, _, q, c: _roc_auc(y, q, c), needs_proba=True, needs_classes=True),
+    "rmse": MetricSpec(lambda y, p, _, __: float(root_mean_squared_error(y, p)), task="regression"),
+    "mae": MetricSpec(lambda y, p, _, __: float(mean_absolute_error(y, p)), task="regression"),
+    "r2": MetricSpec(lambda y, p, _, __: float(r2_score(y, p)), task="regression"),
 }
 
 
 def defined(metric: str, y_true: np.ndarray, classes: list[str]) -> bool:
-    """Whether ``metric`` is defined on these true labels (ranking and balanced metrics need the classes)."""
+    """Whether ``metric`` is defined on these true labels (ranking and balanced metrics need the classes;
+    R2 needs a label that varies)."""
+    if metric == "r2":
+        return len(y_true) > 1 and bool(np.ptp(np.asarray(y_true, dtype=float)) > 0)
     if not METRICS[metric].needs_classes:
         return len(y_true) > 0
     present = set(y_true)
@@ -89,19 +108,44 @@ def metric_value(
     return METRICS[metric].compute(y_true, predicted, proba, classes)
 
 
-def _labels(values: Any) -> np.ndarray:
-    return np.asarray(values).astype(str)
+def _labels(values: Any, task: str = "classification") -> np.ndarray:
+    """True or predicted values as the metrics compare them: labels as strings, a regression's as floats."""
+    return np.asarray(values, dtype="float64") if task == "regression" else np.asarray(values).astype(str)
 
 
-def metrics_from(y_true: np.ndarray, predicted: np.ndarray, proba: np.ndarray, classes: list[str]) -> dict[str, float]:
-    """Every metric of :data:`METRICS` from predictions already made (NaN where one is undefined)."""
-    values = {name: metric_value(name, y_true, predicted, proba, classes) for name in METRICS}
+def true_values(y: Any, model: Any) -> np.ndarray:
+    """The true labels as ``model``'s metrics compare them (strings, or floats for a regression)."""
+    return _labels(y, task_of(model))
+
+
+def metrics_from(
+    y_true: np.ndarray,
+    predicted: np.ndarray,
+    proba: np.ndarray | None,
+    classes: list[str],
+    task: str = "classification",
+) -> dict[str, float]:
+    """Every metric of ``task`` in :data:`METRICS` from predictions already made (NaN where one is undefined)."""
+    values = {
+        name: metric_value(name, y_true, predicted, proba, classes)
+        for name, spec in METRICS.items()
+        if spec.task == task
+    }
     return {name: float("nan") if value is None else value for name, value in values.items()}
 
 
-def predictions(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def predictions(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """The model's predicted labels (as strings), its class probabilities (checked for numerical
-    stability) and its classes, from one pass over ``X``."""
+    stability) and its classes, from one pass over ``X``; a regression's predicted numbers (float),
+    None and no classes."""
+    if task_of(model) == "regression":
+        predicted = np.asarray(model.predict(X), dtype="float64")
+        if not np.isfinite(predicted).all():
+            raise NumericalInstabilityError(
+                f"the model predicts NaN or infinity on {int((~np.isfinite(predicted)).sum())} of {len(predicted)} "
+                "rows; it is numerically unstable: rescale the features or narrow the grid, then retrain"
+            )
+        return predicted, None, []
     proba = np.asarray(model.predict_proba(X))
     check_numerics(proba)
     classes = [str(c) for c in model.classes_]
@@ -109,8 +153,8 @@ def predictions(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, li
 
 
 def compute_metrics(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
-    """Every metric of :data:`METRICS` on ``X``, ``y`` (probabilities checked for numerical stability)."""
-    return metrics_from(_labels(y), *predictions(model, X))
+    """Every metric of the model's task on ``X``, ``y`` (class probabilities checked for numerical stability)."""
+    return metrics_from(true_values(y, model), *predictions(model, X), task=task_of(model))
 
 
 def score(model: Any, X: pd.DataFrame, y: pd.Series, metric: str) -> float:
@@ -118,8 +162,17 @@ def score(model: Any, X: pd.DataFrame, y: pd.Series, metric: str) -> float:
 
     Equal to ``compute_metrics(model, X, y)[metric]``, with only the call the metric needs
     (``predict_proba`` for ROC AUC, ``predict`` for the others): permutation importance and the
-    quality-under-shift curve call it dozens of times.
+    quality-under-shift curve call it dozens of times. A metric of the other task is refused.
     """
+    task = task_of(model)
+    if METRICS[metric].task != task:
+        raise UserFacingError(
+            f"{metric} is a {METRICS[metric].task} metric and the model is a {task}; "
+            f"use one of {', '.join(n for n, s in METRICS.items() if s.task == task)}"
+        )
+    if task == "regression":
+        value = metric_value(metric, _labels(y, task), predictions(model, X)[0], None, [])
+        return float("nan") if value is None else value
     y_true, classes = _labels(y), [str(c) for c in model.classes_]
     if METRICS[metric].needs_proba:
         proba = np.asarray(model.predict_proba(X))

@@ -23,11 +23,13 @@ MEASURES = {"fit_seconds": "s", "predict_ms_per_row": "ms/row", "train_peak_rss_
 
 
 def predict_ms_per_row(model: Any, X: pd.DataFrame, repeats: int = 3) -> float:
-    """Milliseconds per row of ``predict_proba`` on ``X`` (the best of ``repeats`` whole-frame calls)."""
+    """Milliseconds per row of ``predict_proba`` (a regression: ``predict``) on ``X`` (the best of
+    ``repeats`` whole-frame calls)."""
     best = float("inf")
+    predict = getattr(model, "predict_proba", None) or model.predict
     for _ in range(repeats):
         started = time.perf_counter()
-        model.predict_proba(X)
+        predict(X)
         best = min(best, time.perf_counter() - started)
     return 1000 * best / max(1, len(X))
 

@@ -20,8 +20,10 @@ from sklearn.metrics import (
 )
 
 from portable_mlops.evaluation.checks import QualityChecks
-from portable_mlops.evaluation.diagnostics import IMPORTANCE_METRIC, DecayResult, Importance, feature_importance
+from portable_mlops.evaluation.diagnostics import IMPORTANCE_METRICS, DecayResult, Importance, feature_importance
+from portable_mlops.modeling.estimators import task_of
 from portable_mlops.pages import html_page, html_table
+from portable_mlops.params import better
 
 
 def _png(fig: Any) -> str:
@@ -31,7 +33,38 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _regression_figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:
+    """Predicted against actual (on the diagonal when perfect), residuals against predicted, residuals' spread."""
+    actual = np.asarray(y, dtype="float64")
+    predicted = np.asarray(model.predict(X), dtype="float64")
+    residuals = actual - predicted
+    figures: dict[str, str] = {}
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.scatter(actual, predicted, s=8, alpha=0.6, color="#4c72b0")
+    low, high = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
+    ax.plot([low, high], [low, high], color="#999999", linestyle="--", linewidth=1)
+    ax.set_xlabel("actual")
+    ax.set_ylabel("predicted")
+    ax.set_title("Predicted against actual (holdout)")
+    figures["Predicted against actual"] = _png(fig)
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.scatter(predicted, residuals, s=8, alpha=0.6, color="#4c72b0")
+    ax.axhline(0.0, color="#999999", linestyle="--", linewidth=1)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("residual (actual - predicted)")
+    ax.set_title("Residuals against predicted (holdout)")
+    figures["Residuals"] = _png(fig)
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    ax.hist(residuals, bins=30, color="#4c72b0")
+    ax.set_xlabel("residual (actual - predicted)")
+    ax.set_title("Residual distribution (holdout)")
+    figures["Residual distribution"] = _png(fig)
+    return figures
+
+
 def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:
+    if task_of(model) == "regression":
+        return _regression_figures(model, X, y)
     y_true = np.asarray(y).astype(str)
     classes = [str(c) for c in model.classes_]
     proba = model.predict_proba(X)
@@ -51,13 +84,18 @@ def _figures(model: Any, X: pd.DataFrame, y: pd.Series) -> dict[str, str]:
     return figures
 
 
-def _importance_figure(rows: list[Importance]) -> str:
+def _importance_label(model: Any) -> str:
+    metric = IMPORTANCE_METRICS[task_of(model)]
+    return f"{metric} {'rise' if metric == 'rmse' else 'drop'}"
+
+
+def _importance_figure(rows: list[Importance], label: str) -> str:
     fig, ax = plt.subplots(figsize=(6, 0.3 * len(rows) + 1.2))
     names = [r.feature for r in rows][::-1]
     values = [r.drop for r in rows][::-1]
     errors = [r.std for r in rows][::-1]
     ax.barh(names, values, xerr=errors, color="#4c72b0")
-    ax.set_xlabel(f"drop in holdout {IMPORTANCE_METRIC} when shuffled")
+    ax.set_xlabel(f"holdout {label} when shuffled")
     ax.set_title("Feature importance (permutation, holdout)")
     return _png(fig)
 
@@ -90,8 +128,9 @@ def _comparison_figure(rows: list[dict[str, Any]]) -> str:
             color=["#4c72b0", "#999999"][index],
         )
     ax.set_xticks(np.arange(len(names)) + width / 2, names)
-    low = min(row[n] for row in rows[:2] for n in names)
-    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    values = [row[n] for row in rows[:2] for n in names if row[n] == row[n]]
+    if values and max(values) <= 1.0:  # scores in [0, 1]; a regression's errors are in the target's units
+        ax.set_ylim(max(0.0, min(values) - 0.05), 1.0)
     ax.legend(loc="lower right")
     ax.set_title("New model vs champion (same holdout)")
     return _png(fig)
@@ -118,7 +157,7 @@ def _quality_html(quality: QualityChecks) -> str:
     slices, fairness, decay = quality.slices, quality.fairness, quality.decay
     metric, worst = slices.metric, slices.worst
     said = (
-        f"Worst slice: {worst.column}={worst.slice}, {metric} {worst.value:.4f}; floor {slices.floor}."
+        f"Worst slice: {worst.column}={worst.slice}, {metric} {worst.value:.4f}; limit {slices.floor}."
         if worst is not None and worst.value is not None
         else "No slice was large enough to score."
     )
@@ -129,7 +168,9 @@ def _quality_html(quality: QualityChecks) -> str:
         {"column": r.column, "slice": r.slice, "rows": r.rows, metric: r.value, "status": r.status} for r in slices.rows
     ]
     css = [
-        "fail" if floor is not None and r.status == "ok" and r.value is not None and r.value < floor else ""
+        "fail"
+        if floor is not None and r.status == "ok" and r.value is not None and better(metric, r.value, floor) < 0
+        else ""
         for r in slices.rows
     ]
     out = f"<h3>Slices ({metric}, at least {slices.min_rows} rows)</h3><p>{html.escape(said)}</p>"
@@ -199,13 +240,14 @@ def evaluation_report(
     importance = feature_importance(model, X, y) if importance is None else importance
     X_plot, y_plot = sample if sample is not None else (X, y)
     figures = "".join(_figure_html(name, data) for name, data in _figures(model, X_plot, y_plot).items())
-    sampled = f" (from a stratified sample of {len(X_plot):,} of the {len(X):,} rows)" if len(X_plot) < len(X) else ""
+    label = _importance_label(model)
+    sampled = f" (from a sample of {len(X_plot):,} of the {len(X):,} rows)" if len(X_plot) < len(X) else ""
     body = (
         f"<h3>Holdout metrics ({len(X)} rows): new model and champion</h3>{html_table(comparison)}{against}"
         f"<h3>Candidates (cross-validated on the training split)</h3>{html_table(candidates)}"
         f"{_quality_html(quality) if quality else ''}"
-        f"<h3>Feature importance</h3>{_figure_html('Feature importance', _importance_figure(importance[:15]))}"
-        f"{html_table([{'feature': r.feature, f'{IMPORTANCE_METRIC} drop': r.drop, 'std': r.std} for r in importance])}"
+        f"<h3>Feature importance</h3>{_figure_html('Feature importance', _importance_figure(importance[:15], label))}"
+        f"{html_table([{'feature': r.feature, label: r.drop, 'std': r.std} for r in importance])}"
         f"<h3>Plots{sampled}</h3>{figures}"
     )
     return html_page("Model evaluation", body)

@@ -20,6 +20,28 @@ from portable_mlops.params import GateParams
 
 logger = logging.getLogger(__name__)
 
+#: A feature frame and its labels: the run's holdout, or the model's reference set.
+Rows = tuple[Any, Any]
+
+
+def gate_scores(model: Any, holdout: Rows, reference: Rows, gate: GateParams) -> Scores:
+    """``model``'s gate metric on the holdout and on the reference set, in its task's metric, and its
+    floor metric there when that is another (R2 for a regression)."""
+    from portable_mlops.evaluation.metrics import score
+    from portable_mlops.modeling.estimators import task_of
+
+    task = task_of(model)
+    metric, (floor_metric, _) = str(gate.for_task(task).metric), gate.floor(task)
+    scores = Scores(holdout=score(model, *holdout, metric), reference=score(model, *reference, metric))
+    if floor_metric == metric:
+        return scores
+    return scores.model_copy(
+        update={
+            "floor_holdout": score(model, *holdout, floor_metric),
+            "floor_reference": score(model, *reference, floor_metric),
+        }
+    )
+
 
 def promote(
     model_registry: Any,
@@ -29,6 +51,7 @@ def promote(
     failed_checks: Sequence[str],
     champion_scores: Callable[[Any], Scores],
     gate: GateParams,
+    task: str = "classification",
 ) -> Decision:
     """Decide whether ``registry_version`` replaces the champion, and apply the decision.
 
@@ -40,7 +63,7 @@ def promote(
     """
     champion = current_champion(model_registry, model_name)
     if champion == registry_version:
-        decision = already_champion(registry_version, candidate.holdout, gate)
+        decision = already_champion(registry_version, candidate.holdout, gate, task)
         move_champion(model_registry, model_name, registry_version)
         return decision.model_copy(update={"registry_version": registry_version})
     theirs = None
@@ -53,7 +76,7 @@ def promote(
                 f"the champion (version {champion}) cannot score this holdout ({exc}); "
                 "train the new data under its own --model-name"
             ) from exc
-    decision = decide(candidate, theirs, gate, failed_checks)
+    decision = decide(candidate, theirs, gate, failed_checks, task)
     logger.info("Gate: %s -> %s", decision.reason, "PROMOTE" if decision.promote else "keep champion")
     if decision.override is not None:
         record_override(model_registry, model_name, registry_version, decision.override)
@@ -85,7 +108,6 @@ def judge_version(model_registry: Any, model_name: str, version: str, override_r
     from zenml.client import Client
 
     from portable_mlops.data.loading import features
-    from portable_mlops.evaluation.metrics import score
     from portable_mlops.lifecycle.champion import TRAINING_RUN_KEY, model_version_of
     from portable_mlops.lifecycle.reference import load_reference
     from portable_mlops.names import Artifacts
@@ -111,12 +133,14 @@ def judge_version(model_registry: Any, model_name: str, version: str, override_r
     sets = [(features(frame, target), frame[target]) for frame in (holdout, reference)]
 
     def scores(model: Any) -> Scores:
-        (X, y), (X_ref, y_ref) = sets
-        return Scores(holdout=score(model, X, y, gate.metric), reference=score(model, X_ref, y_ref, gate.metric))
+        return gate_scores(model, sets[0], sets[1], gate)
 
-    candidate = scores(load_version(model_name, version))
+    from portable_mlops.modeling.estimators import task_of
+
+    model = load_version(model_name, version)
+    candidate = scores(model)
     theirs = scores(load_version(model_name, champion)) if champion and champion != version else None
-    decision = decide(candidate, theirs, gate, outputs[Artifacts.QUALITY].failures)
+    decision = decide(candidate, theirs, gate, outputs[Artifacts.QUALITY].failures, task_of(model))
     if decision.override is not None:
         record_override(model_registry, model_name, version, decision.override)
     return decision.model_copy(update={"registry_version": version, "previous_champion": champion})

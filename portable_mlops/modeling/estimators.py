@@ -15,17 +15,47 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
-from xgboost import XGBClassifier
+from xgboost import XGBClassifier, XGBRegressor
 
 
-class LabelEncodedClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class TabularModel(BaseEstimator):  # type: ignore[misc]
+    """A model of this project: preprocessing and one estimator (``estimator_``), trained on the raw
+    feature frame. :class:`LabelEncodedClassifier` predicts class labels, :class:`TabularRegressor` numbers."""
+
+    estimator: Any
+    estimator_: Any
+
+
+class TabularRegressor(RegressorMixin, TabularModel):  # type: ignore[misc]
+    """Wraps a regressor so it trains on any numeric target and always predicts float64 numbers.
+
+    XGBoost predicts float32; float64 keeps the served answers equal to the in-process ones after JSON.
+    """
+
+    def __init__(self, estimator: Any = None) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> TabularRegressor:
+        self.estimator_ = clone(self.estimator).fit(X, np.asarray(y, dtype="float64"))
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.estimator_.predict(X), dtype="float64")
+
+
+def task_of(model: Any) -> str:
+    """``regression`` for a model that predicts numbers, ``classification`` for one that predicts labels."""
+    return "regression" if isinstance(model, RegressorMixin) else "classification"
+
+
+class LabelEncodedClassifier(ClassifierMixin, TabularModel):  # type: ignore[misc]
     """Wraps a classifier so it trains on any labels (strings too) and predicts the original labels.
 
     XGBoost insists on labels ``0..k-1``; this keeps that detail out of the data and the endpoint.
@@ -72,23 +102,31 @@ def preprocessor(frame: pd.DataFrame, scale: bool) -> ColumnTransformer:
     )
 
 
-def _estimator(family: str, seed: int, threads: int = 1) -> Any:
-    if family == "logistic_regression":
+def _estimator(family: str, seed: int, threads: int = 1, task: str = "classification") -> Any:
+    regression = task == "regression"
+    if family == "logistic_regression" and not regression:
         return LogisticRegression(max_iter=2000, random_state=seed)
+    if family == "ridge" and regression:
+        return Ridge(random_state=seed)
     if family == "random_forest":
-        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=threads)
+        forest = RandomForestRegressor if regression else RandomForestClassifier
+        return forest(n_estimators=200, random_state=seed, n_jobs=threads)
     if family == "xgboost":
-        return XGBClassifier(tree_method="hist", n_jobs=threads, random_state=seed, verbosity=0)
-    raise ValueError(f"unknown model family '{family}'; use logistic_regression, random_forest or xgboost")
+        booster = XGBRegressor if regression else XGBClassifier
+        return booster(tree_method="hist", n_jobs=threads, random_state=seed, verbosity=0)
+    usable = "ridge, random_forest or xgboost" if regression else "logistic_regression, random_forest or xgboost"
+    raise ValueError(f"model family '{family}' cannot train a {task}; use {usable}")
 
 
-def build_candidate(family: str, X: pd.DataFrame, seed: int, threads: int = 1) -> LabelEncodedClassifier:
-    """An untrained candidate of ``family`` that accepts the raw feature frame ``X``; tree models use
-    ``threads`` threads (results do not depend on it)."""
+def build_candidate(
+    family: str, X: pd.DataFrame, seed: int, threads: int = 1, task: str = "classification"
+) -> TabularModel:
+    """An untrained candidate of ``family`` for ``task`` that accepts the raw feature frame ``X``; tree
+    models use ``threads`` threads (results do not depend on it)."""
     pipeline = Pipeline(
         [
-            ("preprocess", preprocessor(X, scale=family == "logistic_regression")),
-            ("model", _estimator(family, seed, threads)),
+            ("preprocess", preprocessor(X, scale=family in ("logistic_regression", "ridge"))),
+            ("model", _estimator(family, seed, threads, task)),
         ]
     )
-    return LabelEncodedClassifier(pipeline)
+    return TabularRegressor(pipeline) if task == "regression" else LabelEncodedClassifier(pipeline)

@@ -1,4 +1,5 @@
-"""The hyperparameter search: each family grid-searched with stratified, seeded cross-validation.
+"""The hyperparameter search: each family grid-searched with seeded cross-validation (stratified for a
+classification).
 
 Plain scikit-learn (no orchestrator): the training step calls :func:`search_family` per configured
 family; the estimators it fits come from :mod:`portable_mlops.modeling.estimators`.
@@ -14,28 +15,31 @@ from typing import Any
 
 import pandas as pd
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid, StratifiedKFold
 
-from portable_mlops.modeling.estimators import LabelEncodedClassifier, build_candidate
-from portable_mlops.params import CandidateSpec, Family, Metric, SearchParams
+from portable_mlops.modeling.estimators import TabularModel, build_candidate
+from portable_mlops.params import CandidateSpec, Family, SearchParams
 
 logger = logging.getLogger(__name__)
 
+#: scikit-learn's scorers of the error metrics: negated, so that higher is better in the search.
+NEGATED_SCORERS = {"rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 
-def scoring_name(metric: Metric, n_classes: int) -> str:
-    """The scikit-learn scorer for ``metric`` given the number of classes."""
+
+def scoring_name(metric: str, n_classes: int) -> str:
+    """The scikit-learn scorer for ``metric`` given the number of classes (a negated one for an error)."""
     if metric == "roc_auc" and n_classes > 2:
         return "roc_auc_ovr_weighted"
-    return metric
+    return NEGATED_SCORERS.get(metric, metric)
 
 
 @dataclass
 class SearchResult:
     """The best estimator of one family, its parameters, its cross-validated score and the seconds
-    its final fit (on all the training rows) took."""
+    its final fit (on all the training rows) took. An error metric's score is the error itself (lower is better)."""
 
     family: Family
-    estimator: LabelEncodedClassifier
+    estimator: TabularModel
     params: dict[str, Any]
     cv_score: float
     fit_seconds: float = float("nan")
@@ -67,7 +71,9 @@ def estimator_threads(search: SearchParams) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def fit_once(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams) -> SearchResult:
+def fit_once(
+    spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams, task: str = "classification"
+) -> SearchResult:
     """Fit the single configuration of ``spec`` on all of ``X``, without cross-validation.
 
     For a search of one family with one configuration there is nothing to choose, so the k
@@ -75,7 +81,7 @@ def fit_once(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchP
     is the model's measure.
     """
     params = {name: values[0] for name, values in spec.grid.items()}
-    candidate = build_candidate(spec.family, X, search.seed, estimator_threads(search))
+    candidate = build_candidate(spec.family, X, search.seed, estimator_threads(search), task)
     candidate.set_params(**{f"estimator__model__{name}": value for name, value in params.items()})
     logger.info("search %s: one configuration, fitted once without cross-validation", spec.family)
     started = time.perf_counter()
@@ -83,20 +89,27 @@ def fit_once(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchP
     return SearchResult(spec.family, candidate, params, float("nan"), time.perf_counter() - started)
 
 
-def search_family(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams) -> SearchResult:
-    """Grid-search one family with stratified, seeded cross-validation; refit the best on all of ``X``.
+def search_family(
+    spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: SearchParams, task: str = "classification"
+) -> SearchResult:
+    """Grid-search one family with seeded cross-validation (stratified for a classification); refit the
+    best on all of ``X``. ``search`` is resolved for the task (:meth:`SearchParams.for_task`).
 
     A search of this one family with one configuration is :func:`fit_once` (nothing to choose).
     """
     grid = {f"estimator__model__{name}": values for name, values in spec.grid.items()}
+    search = search.for_task(task)
+    assert search.candidates is not None and search.metric is not None  # SearchParams.for_task fills them
     if len(search.candidates) == 1 and len(ParameterGrid(grid or [{}])) == 1:
-        return fit_once(spec, X, y, search)
-    cv = StratifiedKFold(n_splits=search.cv_folds, shuffle=True, random_state=search.seed)
-    candidate = build_candidate(spec.family, X, search.seed, estimator_threads(search))
+        return fit_once(spec, X, y, search, task)
+    folds = StratifiedKFold if task == "classification" else KFold
+    cv = folds(n_splits=search.cv_folds, shuffle=True, random_state=search.seed)
+    candidate = build_candidate(spec.family, X, search.seed, estimator_threads(search), task)
     fits = len(ParameterGrid(grid or [{}])) * search.cv_folds
     if search.n_jobs != 1:
         logger.info("search %s: %d fits on %s workers", spec.family, fits, search.n_jobs)
-    scorer = FitProgress(check_scoring(candidate, scoring=scoring_name(search.metric, y.nunique())), spec.family, fits)
+    name = scoring_name(search.metric, y.nunique())
+    scorer = FitProgress(check_scoring(candidate, scoring=name), spec.family, fits)
     gs = GridSearchCV(
         candidate,
         grid or [{}],
@@ -107,4 +120,5 @@ def search_family(spec: CandidateSpec, X: pd.DataFrame, y: pd.Series, search: Se
     )
     gs.fit(X, y)
     params = {k.removeprefix("estimator__model__"): v for k, v in gs.best_params_.items()}
-    return SearchResult(spec.family, gs.best_estimator_, params, float(gs.best_score_), float(gs.refit_time_))
+    best = -float(gs.best_score_) if name.startswith("neg_") else float(gs.best_score_)
+    return SearchResult(spec.family, gs.best_estimator_, params, best, float(gs.refit_time_))

@@ -17,11 +17,11 @@ import mlflow
 import pandas as pd
 import psutil
 
-from portable_mlops.modeling.estimators import LabelEncodedClassifier
+from portable_mlops.modeling.estimators import TabularModel
 from portable_mlops.modeling.features import check_not_used, model_inputs
 from portable_mlops.modeling.search import search_family
 from portable_mlops.modeling.tracking import log_candidate
-from portable_mlops.params import DataSource, SearchParams
+from portable_mlops.params import LOWER_IS_BETTER, DataSource, SearchParams
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class PeakRss:
 class Trained:
     """The best candidate, where MLflow logged it, and the table of all candidates."""
 
-    model: LabelEncodedClassifier
+    model: TabularModel
     model_uri: str
     run_id: str
     score: float
@@ -74,13 +74,16 @@ class Trained:
     performance: dict[str, float] = field(default_factory=dict)
 
 
-def train_best(train: pd.DataFrame, source: DataSource, search: SearchParams) -> Trained:
+def train_best(train: pd.DataFrame, source: DataSource, search: SearchParams, task: str = "classification") -> Trained:
     """Search every family of ``search`` on ``train``, log each family's best as a nested MLflow run,
-    and return the best by cross-validated score (the first, when a lone configuration has none).
+    and return the best by cross-validated score (the first, when a lone configuration has none;
+    the lowest for an error metric such as RMSE).
 
     Forbidden features are dropped first, and a best model that still takes one is refused. The best
     run also gets the search's peak memory, which the evaluation compares with the champion's.
     """
+    search = search.for_task(task)
+    assert search.candidates is not None and search.metric is not None
     X, dropped = model_inputs(train, source)
     y = train[source.target]
     if dropped:
@@ -91,12 +94,13 @@ def train_best(train: pd.DataFrame, source: DataSource, search: SearchParams) ->
     with PeakRss() as memory:
         for index, spec in enumerate(search.candidates, start=1):
             logger.info("Searching %s (%d/%d): grid %s", spec.family, index, len(search.candidates), spec.grid)
-            result = search_family(spec, X, y, search)
+            result = search_family(spec, X, y, search, task)
             scores = {f"cv_{search.metric}": result.cv_score, "fit_seconds": result.fit_seconds}
             run_id, uri = log_candidate(spec.family, result.estimator, result.params, scores, X)
             logger.info("%s: cv %s %.4f with %s", spec.family, search.metric, result.cv_score, result.params)
             rows.append({"family": spec.family, **scores, "params": str(result.params), "mlflow_run_id": run_id})
-            if best is None or result.cv_score > best[3]:  # one configuration alone has no CV score (NaN)
+            lower = search.metric in LOWER_IS_BETTER  # one configuration alone has no CV score (NaN): never better
+            if best is None or (result.cv_score < best[3] if lower else result.cv_score > best[3]):
                 best = (result.estimator, uri, run_id, result.cv_score)
     assert best is not None  # SearchParams guarantees at least one candidate
     model, uri, run_id, score = best

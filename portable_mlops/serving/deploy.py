@@ -49,12 +49,22 @@ class Deployed:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def same_answers(answered: Any, expected: np.ndarray) -> np.ndarray:
+    """Row by row, whether an endpoint's answers are the in-process predictions: equal labels, or for a
+    regression numbers equal to a relative 1e-6 (what a JSON round trip may change)."""
+    if expected.dtype.kind == "f":
+        return np.isclose(np.asarray(answered, dtype="float64"), expected, rtol=1e-6, atol=1e-9)
+    return np.asarray(answered).astype(str) == expected.astype(str)
+
+
 def smoke_check(sample: pd.DataFrame, expected: list[np.ndarray]) -> Callable[[Any], None]:
     """A check that a service answers ``sample`` as one of the served versions predicts it, row by row."""
 
     def check(service: Any) -> None:
-        answered = np.asarray(predict_via(service, sample)).astype(str)
-        if answered.shape != expected[0].shape or not np.all(np.any([answered == e for e in expected], axis=0)):
+        answered = np.asarray(predict_via(service, sample))
+        if answered.shape != expected[0].shape or not np.all(
+            np.any([same_answers(answered, e) for e in expected], axis=0)
+        ):
             raise DeploymentError(
                 f"smoke check: endpoint answered {answered[:5]}, the model predicts {expected[0][:5]}"
             )
@@ -93,9 +103,7 @@ def deploy_champion(
     if holdout is None:
         raise DeploymentError(f"the champion of '{model_name}' has no holdout set to smoke-check with; retrain it")
     sample = holdout[input_columns(uris[served.main])].head(params.smoke_rows)
-    smoke = smoke_check(
-        sample, [np.asarray(load_version(model_name, v).predict(sample)).astype(str) for v in served.versions]
-    )
+    smoke = smoke_check(sample, [np.asarray(load_version(model_name, v).predict(sample)) for v in served.versions])
     target = Target(
         model_name,
         served.main,

@@ -65,11 +65,13 @@ class WhylogsDriftDataValidator(BaseDataValidator):
         target: str | None = None,
         params: ValidationParams | None = None,
         require_target: bool = True,
+        task: str = "classification",
         **kwargs: Any,
     ) -> list[RuleResult]:
         """Check a profile against constraints derived from ``comparison_dataset`` (itself if None).
 
-        ``target`` names the label column (required); ``params`` holds the tolerances.
+        ``target`` names the label column (required); ``params`` holds the tolerances; ``task`` says
+        whether the label holds classes or numbers.
         """
         from portable_mlops.data.validation import check_profile
         from portable_mlops.params import ValidationParams
@@ -77,7 +79,7 @@ class WhylogsDriftDataValidator(BaseDataValidator):
         if target is None:
             raise ValueError("data_validation needs target=<label column>")
         return check_profile(
-            dataset, comparison_dataset or dataset, target, params or ValidationParams(), require_target
+            dataset, comparison_dataset or dataset, target, params or ValidationParams(), require_target, task
         )
 
     def drift_detection(

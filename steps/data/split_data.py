@@ -20,17 +20,18 @@ MATERIALIZERS: dict[str, type[HashedPandasMaterializer]] = {
 
 @step(output_materializers=MATERIALIZERS)
 def split_data(
-    frame: pd.DataFrame, source: DataSource, split: SplitParams
+    frame: pd.DataFrame, source: DataSource, split: SplitParams, task: str = "classification"
 ) -> tuple[Annotated[pd.DataFrame, Artifacts.TRAIN_SET], Annotated[pd.DataFrame, Artifacts.TEST_SET]]:
-    """Split seeded and stratified on the label, so both sets keep the class balance.
+    """Split seeded; a classification is stratified on the label, so both sets keep the class balance.
 
     Args:
         frame: The validated data.
         source: Names the label column.
         split: Holdout fraction and seed.
+        task: classification (stratified) or regression.
 
     Returns:
         The training set and the holdout set.
     """
-    train, test = split_frame(frame, source.target, split)
+    train, test = split_frame(frame, source.target, split, task)
     return train, test

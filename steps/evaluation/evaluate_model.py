@@ -11,7 +11,7 @@ from zenml.types import HTMLString
 from portable_mlops.evaluation.checks import QualityChecks, quality_digest, quality_warnings
 from portable_mlops.evaluation.holdout import evaluate_candidate
 from portable_mlops.lifecycle.champion import champion_snapshot
-from portable_mlops.modeling.estimators import LabelEncodedClassifier
+from portable_mlops.modeling.estimators import TabularModel
 from portable_mlops.modeling.tracking import source_run_id
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, EvaluationParams
@@ -21,7 +21,7 @@ logger = get_logger(__name__)
 
 @step(experiment_tracker=True)
 def evaluate_model(
-    model: LabelEncodedClassifier,
+    model: TabularModel,
     test: pd.DataFrame,
     candidates: pd.DataFrame,
     model_uri: str,

@@ -7,19 +7,18 @@ from zenml import get_step_context, log_metadata, step
 
 from portable_mlops.data.loading import features
 from portable_mlops.evaluation.checks import QualityChecks
-from portable_mlops.evaluation.metrics import score
 from portable_mlops.lifecycle.gate import Decision, Scores
-from portable_mlops.lifecycle.promotion import GATE_KEY, TARGET_KEY, promote
+from portable_mlops.lifecycle.promotion import GATE_KEY, TARGET_KEY, gate_scores, promote
 from portable_mlops.lifecycle.reference import reference_for
 from portable_mlops.lifecycle.registry import active_registry
-from portable_mlops.modeling.estimators import LabelEncodedClassifier
+from portable_mlops.modeling.estimators import TabularModel, task_of
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource, GateParams, RunFacts
 
 
 @step(enable_cache=False)
 def promote_model(
-    model: LabelEncodedClassifier,
+    model: TabularModel,
     registry_version: str,
     metrics: dict[str, float],
     quality: QualityChecks,
@@ -53,26 +52,17 @@ def promote_model(
     context = get_step_context()
     name = context.model.name
     reference, kept = reference_for(name, test, gate.replace_reference_reason, str(context.pipeline_run.id))
-    X, y = features(test, source.target), test[source.target]
-    X_ref, y_ref = features(reference, source.target), reference[source.target]
+    holdout = features(test, source.target), test[source.target]
+    reference_rows = features(reference, source.target), reference[source.target]
 
     def scores(candidate: object) -> Scores:
-        return Scores(
-            holdout=score(candidate, X, y, gate.metric), reference=score(candidate, X_ref, y_ref, gate.metric)
-        )
+        return gate_scores(candidate, holdout, reference_rows, gate)
 
-    decision = promote(
-        active_registry(),
-        name,
-        registry_version,
-        Scores(holdout=metrics[gate.metric], reference=score(model, X_ref, y_ref, gate.metric)),
-        quality.failures,
-        scores,
-        gate,
-    )
+    task = task_of(model)
+    decision = promote(active_registry(), name, registry_version, scores(model), quality.failures, scores, gate, task)
     record: dict[str, Any] = {
         "promotion": decision.model_dump(),
-        GATE_KEY: gate.model_dump(exclude={"override_reason", "replace_reference_reason"}),
+        GATE_KEY: gate.for_task(task).model_dump(exclude={"override_reason", "replace_reference_reason"}),
         TARGET_KEY: source.target,
     }
     if kept:

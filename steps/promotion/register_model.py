@@ -11,7 +11,9 @@ from portable_mlops.names import Artifacts
 
 
 @step(enable_cache=False)
-def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, Artifacts.REGISTRY_VERSION]:
+def register_model(
+    model_uri: str, metrics: dict[str, float], task: str = "classification"
+) -> Annotated[str, Artifacts.REGISTRY_VERSION]:
     """Register the model as a new version under the pipeline's model name.
 
     The registry version is tagged with the ZenML run, pipeline and model version it came from, so
@@ -20,6 +22,7 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
     Args:
         model_uri: The MLflow URI of the model to register.
         metrics: Holdout metrics, stored in the version's description.
+        task: classification or regression: a tag of the registry version and the model version's metadata.
 
     Returns:
         The registry's version number, as a string.
@@ -33,6 +36,7 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
         "zenml_pipeline_run_uuid": str(context.pipeline_run.id),
         "zenml_step_name": context.step_run.name,
         "zenml_model_version": str(context.model.version),
+        "task": task,
     }
     summary = ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics.items()))
     version = register_version(registry, context.model.name, model_uri, f"Holdout: {summary}", tags)
@@ -40,6 +44,7 @@ def register_model(model_uri: str, metrics: dict[str, float]) -> Annotated[str, 
         {
             REGISTRY_KEY: {"name": context.model.name, "version": version},
             TRAINING_RUN_KEY: str(context.pipeline_run.id),
+            "task": task,
         }
     )
     return version

@@ -27,6 +27,7 @@ def validate_data(
     validation: ValidationParams,
     facts: RunFacts,
     replace_reference_reason: str | None = None,
+    task: str = "classification",
 ) -> Annotated[HTMLString, Artifacts.VALIDATION_REPORT]:
     """Check required columns and types, null fractions, value ranges and target classes.
 
@@ -43,6 +44,7 @@ def validate_data(
         facts: What the command line saw of the data and the champion: part of the cache key only.
         replace_reference_reason: Training only: this run replaces the model's reference set (with this
             reason), so the data is not checked against the one it replaces.
+        task: classification (the label's classes are checked) or regression (its numbers and range).
 
     Returns:
         The validation report (every rule with its outcome).
@@ -50,11 +52,13 @@ def validate_data(
     name = get_step_context().model.name
     reference = production_artifact(name, Artifacts.DATA_PROFILE)
     reference_name = "the champion's training data" if reference is not None else "this data (no champion yet)"
-    results = check_rows(frame, source.target, validation, source.require_target) + active_validator().data_validation(
-        profile, reference, target=source.target, params=validation, require_target=source.require_target
+    results = check_rows(frame, source.target, validation, source.require_target, task)
+    results += active_validator().data_validation(
+        profile, reference, target=source.target, params=validation, require_target=source.require_target, task=task
     )
     if source.require_target:  # training data: its columns and labels against the model's fixed reference set
-        results += reference_checks(frame, load_reference(name), source.target, validation, replace_reference_reason)
+        reference_set = load_reference(name)
+        results += reference_checks(frame, reference_set, source.target, validation, replace_reference_reason, task)
     failed = [r for r in results if not r.passed]
     log_metadata({"rules": len(results), "failed": len(failed), "reference": reference_name})
     for result in failed:

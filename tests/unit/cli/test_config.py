@@ -51,8 +51,8 @@ def test_repeated_defaults_are_found_at_any_depth_and_unknown_fields_refused() -
     from pydantic import ValidationError
 
     assert repeated_defaults(SplitParams, {"test_size": 0.25, "seed": 7}) == ["test_size"]
-    nested = {"slices": {"metric": "accuracy", "floor": 0.9}, "decay": {"shifts": [2, 0, 0.5, 1, 1.5]}}
-    assert repeated_defaults(EvaluationParams, nested) == ["slices.metric", "decay.shifts"]
+    nested = {"slices": {"min_rows": 20, "floor": 0.9}, "decay": {"shifts": [2, 0, 0.5, 1, 1.5]}}
+    assert repeated_defaults(EvaluationParams, nested) == ["slices.min_rows", "decay.shifts"]
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         EvaluationParams(**{"slices": {"colums": []}})
 

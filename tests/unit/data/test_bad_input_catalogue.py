@@ -30,7 +30,7 @@ def test_each_bad_input_stops_with_one_line_naming_problem_and_fix(reference, tm
         path.write_bytes(content)
     params = ValidationParams()
     with pytest.raises(UserFacingError) as info:
-        frame = load_source(DataSource(uri=str(path), target=TARGET))
+        frame = load_source(DataSource(uri=str(path), target=TARGET, task="classification"))
         results = check_rows(frame, TARGET, params) + check_profile(profile_frame(frame), reference, TARGET, params)
         raise_on_failures(results, has_champion=True)
     message = str(info.value)

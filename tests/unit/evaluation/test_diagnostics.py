@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from portable_mlops.evaluation.diagnostics import (
-    IMPORTANCE_METRIC,
+    IMPORTANCE_METRICS,
     Importance,
     decay_columns,
     decay_curve,
@@ -26,7 +26,7 @@ def test_quality_falls_as_the_shift_of_the_important_columns_grows() -> None:
     model = build_candidate("logistic_regression", X, seed=0).fit(X.iloc[:500], y.iloc[:500])
     X_test, y_test = X.iloc[500:], y.iloc[500:]
     importance = feature_importance(model, X_test, y_test, top=None)
-    params = DecayParams(top_features=1)
+    params = DecayParams(top_features=1).for_task("classification")
     columns = decay_columns(X_test.assign(city="n"), params, importance)
     assert columns == ["x"]  # the most important numeric column; text columns are never shifted
     curve = decay_curve(lambda X_, y_: score(model, X_, y_, params.metric), X_test, y_test, params, columns)
@@ -56,7 +56,7 @@ def test_feature_importance_ranks_the_signal_above_noise() -> None:
     label = np.where(frame["signal"] + rng.normal(scale=0.3, size=n) > 0, "yes", "no")
     model = build_candidate("random_forest", frame, seed=0).fit(frame, label)
     rows = feature_importance(model, frame, pd.Series(label))
-    assert IMPORTANCE_METRIC == "roc_auc" and rows[0].feature == "signal"
+    assert IMPORTANCE_METRICS["classification"] == "roc_auc" and rows[0].feature == "signal"
     assert rows[0].drop > 0.1 > max(r.drop for r in rows[1:])
 
 
