@@ -85,6 +85,14 @@ def cancer() -> pd.DataFrame:
     return load_builtin("breast_cancer")
 
 
+@pytest.fixture(scope="session")
+def diabetes() -> pd.DataFrame:
+    """scikit-learn's regression data set (442 rows, label ``progression``), as the pipeline loads it."""
+    from portable_mlops.data.loading import prepare_frame
+
+    return prepare_frame(load_builtin("diabetes"), "progression")
+
+
 def mixed_frame(n: int = 240, seed: int = 0) -> pd.DataFrame:
     """A small frame with numeric and text features, missing values and a string label."""
     rng = np.random.default_rng(seed)

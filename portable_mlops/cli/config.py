@@ -39,6 +39,19 @@ def _absolute(uri: str) -> str:
     return os.path.abspath(uri)
 
 
+def _task_for_name(config: dict[str, Any], data: str, target: str | None, task: str | None) -> str:
+    """The task a new model's name says: as given or configured, else what the labels make of ``auto``."""
+    source = (config.get("parameters") or {}).get("source") or {}
+    chosen = task or str(source.get("task", "auto"))
+    label = target or source.get("target")
+    if chosen != "auto" or not label:
+        return chosen
+    from portable_mlops.data.loading import peek_task
+
+    uri = data if data.startswith(BUILTIN_PREFIX) else _absolute(data)
+    return peek_task(uri, str(label))
+
+
 def apply_overrides(
     config: dict[str, Any], data: str | None, target: str | None, model_name: str | None, task: str | None = None
 ) -> dict[str, Any]:
@@ -61,8 +74,7 @@ def apply_overrides(
     out["parameters"] = parameters
     model = dict(out.get("model") or {})
     if data and not model_name:
-        configured = str(((config.get("parameters") or {}).get("source") or {}).get("task", "auto"))
-        model["name"] = default_model_name(data, task or configured)
+        model["name"] = default_model_name(data, _task_for_name(config, data, target, task))
         model.pop("description", None)  # they describe the default data set
         model.pop("license", None)
     if model_name:

@@ -38,9 +38,11 @@ def _training(run: Any) -> list[str]:
         if "promote_model" in reused
         else []
     )
+    load = run.steps.get("load_data")
+    task = f", {output(run, 'load_data', Artifacts.TASK)}" if load and Artifacts.TASK in load.outputs else ""
     return [
         f"  model '{run.model_version.model.name}' version {run.model_version.name} "
-        f"(registry v{decision.registry_version}): {verdict}",
+        f"(registry v{decision.registry_version}{task}): {verdict}",
         *cached,
         *_gate(decision),
         f"  champion: {champion}",
@@ -147,12 +149,23 @@ def _deployment(run: Any) -> list[str]:
     return lines
 
 
+def prediction_digest(predicted: Any, classes_at_most: int = 20) -> str:
+    """Predicted labels as counts per class; a regression's numbers as their quartiles and range."""
+    import pandas as pd
+
+    series = pd.Series(predicted)
+    if pd.api.types.is_float_dtype(series) and series.nunique() > classes_at_most:
+        q = series.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).tolist()
+        return f"predicted min {q[0]:.4g}, quartiles {q[1]:.4g} / {q[2]:.4g} / {q[3]:.4g}, max {q[4]:.4g}"
+    return str(series.value_counts().to_dict())
+
+
 def _inference(run: Any) -> list[str]:
     predictions = output(run, "predict_batch", Artifacts.PREDICTIONS)
     drift: DriftSummary = output(run, "detect_drift", Artifacts.DRIFT)
-    counts = predictions["prediction"].value_counts().to_dict()
     scored_by = run.steps["predict_batch"].run_metadata.get("scored_by", "")
-    lines = [f"  scored {len(predictions)} rows: {counts}" + (f" via {scored_by}" if scored_by else "")]
+    shown = prediction_digest(predictions["prediction"])
+    lines = [f"  scored {len(predictions)} rows: {shown}" + (f" via {scored_by}" if scored_by else "")]
     metadata = run.steps["predict_batch"].run_metadata
     if metadata.get("champion_stale"):
         lines.append(f"  STALE champion: trained {float(metadata['champion_age_days']):.0f} days ago; retrain it")

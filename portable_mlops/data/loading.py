@@ -218,6 +218,27 @@ def load_source(source: DataSource, frame: pd.DataFrame | None = None) -> pd.Dat
     return prepare_frame(raw, source.target, source.require_target, source.task)
 
 
+def peek_task(uri: str, target: str) -> str:
+    """What ``task: auto`` makes of the labels of a local file or built-in data set, read alone (for
+    naming a new model before its run); ``auto`` when they cannot be read here (a remote URI, no such
+    column): the load step decides and says why."""
+    lower = uri.lower()
+    try:
+        if uri.startswith(BUILTIN_PREFIX):
+            labels = load_builtin(uri[len(BUILTIN_PREFIX) :])[target]
+        elif "://" in uri or not os.path.exists(uri):
+            return "auto"
+        elif lower.endswith(_PARQUET_SUFFIXES):
+            labels = pd.read_parquet(uri, columns=[target])[target]
+        elif lower.endswith(_CSV_SUFFIXES):
+            labels = pd.read_csv(uri, usecols=[target])[target]
+        else:
+            return "auto"
+        return resolve_task(labels, target)
+    except Exception:  # noqa: BLE001 - only a name hangs on it; the load step reports what is wrong
+        return "auto"
+
+
 def frame_task(frame: pd.DataFrame, source: DataSource) -> str:
     """The task of a prepared frame's labels (:func:`resolve_task`); ``source.task`` as configured
     when the frame has no labels (a batch to score)."""

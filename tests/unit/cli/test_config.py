@@ -24,6 +24,21 @@ def test_overrides_give_new_data_its_own_model(tmp_path: Path) -> None:
     assert apply_overrides(config, None, None, "mine")["model"]["name"] == "mine"
 
 
+def test_a_new_models_name_says_its_task_as_given_or_as_the_labels_make_it(tmp_path: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    config = load_config(TRAINING)
+    prices = tmp_path / "prices.csv"
+    pd.DataFrame({"x": np.arange(40.0), "price": np.linspace(1, 9, 40)}).to_csv(prices, index=False)
+    out = apply_overrides(config, str(prices), "price", None)
+    assert out["model"]["name"] == "prices_regressor" and "task" not in out["parameters"]["source"]
+    given = apply_overrides(config, str(prices), "price", None, "classification")
+    assert given["model"]["name"] == "prices_classifier" and given["parameters"]["source"]["task"] == "classification"
+    assert apply_overrides(config, "sklearn://diabetes", "progression", None)["model"]["name"] == "diabetes_regressor"
+    assert apply_overrides(config, str(prices), "missing", None)["model"]["name"] == "prices_classifier"
+
+
 def test_missing_and_broken_config_files(tmp_path: Path) -> None:
     with pytest.raises(UserFacingError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")

@@ -52,3 +52,14 @@ def test_where_to_look_without_a_server_says_how_to_start_one() -> None:
     lines = where_to_look()
     assert any("ZenML dashboard: not running; start it with: make dashboard" in line for line in lines)
     assert any("make mlflow-ui" in line for line in lines)
+
+
+def test_predicted_numbers_are_summed_up_by_quartiles_and_labels_by_counts() -> None:
+    import numpy as np
+
+    from portable_mlops.cli.summary import prediction_digest
+
+    numbers = np.linspace(10.0, 50.0, 101)
+    assert prediction_digest(numbers) == "predicted min 10, quartiles 20 / 30 / 40, max 50"
+    assert prediction_digest(["benign", "malignant", "benign"]) == "{'benign': 2, 'malignant': 1}"
+    assert prediction_digest(np.asarray([0.0, 1.0, 1.0])) == "{1.0: 2, 0.0: 1}"  # few numbers: classes

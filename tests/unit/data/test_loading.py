@@ -92,3 +92,43 @@ def test_split_is_seeded_and_stratified(cancer) -> None:
 )
 def test_default_model_name(uri: str, name: str) -> None:
     assert default_model_name(uri) == name
+
+
+def test_the_task_is_inferred_from_the_label_by_the_stated_rule() -> None:
+    from portable_mlops.data.loading import MAX_NUMERIC_CLASSES, resolve_task
+
+    assert MAX_NUMERIC_CLASSES == 20  # the README states this number
+    many = pd.Series(np.arange(21, dtype=float))
+    assert resolve_task(many, "y") == "regression"
+    assert resolve_task(pd.Series(np.arange(20)), "y") == "classification"  # 20 numbers still make classes
+    assert resolve_task(pd.Series([f"c{i}" for i in range(50)]), "y") == "classification"
+    assert resolve_task(pd.Series([True, False] * 20), "y") == "classification"
+    assert resolve_task(pd.Series([1.0, 2.0, 3.0] * 5), "y", "regression") == "regression"  # configured wins
+
+
+def test_a_task_the_label_contradicts_stops_with_the_column_and_the_fix() -> None:
+    from portable_mlops.data.loading import resolve_task
+    from portable_mlops.errors import DataSourceError
+
+    with pytest.raises(DataSourceError) as info:
+        resolve_task(pd.Series(np.linspace(0, 1, 50)), "price", "classification")
+    line = str(info.value)
+    assert "target column 'price' holds 50 distinct numbers" in line and "--task regression" in line
+    assert "\n" not in line
+    with pytest.raises(DataSourceError) as info:
+        resolve_task(pd.Series(["low", "high"] * 10), "price", "regression")
+    line = str(info.value)
+    assert "target column 'price' holds text ('low', 'high')" in line and "--task classification" in line
+
+
+def test_diabetes_ships_as_a_regression_and_its_split_is_not_stratified(diabetes) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.data.loading import BUILTIN_TARGETS, frame_task, split_frame
+    from portable_mlops.params import DataSource, SplitParams
+
+    source = DataSource(uri="sklearn://diabetes", target=BUILTIN_TARGETS["diabetes"])
+    assert diabetes["progression"].dtype == "float64" and len(diabetes) == 442
+    assert frame_task(diabetes, source) == "regression"
+    train, test = split_frame(diabetes, "progression", SplitParams(), "regression")
+    assert len(test) == 111 and len(train) == 331
+    unlabelled = diabetes.drop(columns=["progression"])
+    assert frame_task(unlabelled, source) == "auto"  # a batch without labels: as configured

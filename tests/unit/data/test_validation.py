@@ -128,3 +128,32 @@ def test_a_column_the_reference_set_lacks_stops_before_training_unless_the_refer
     assert [r.passed for r in reference_checks(flipped, cancer, "diagnosis", params)] == [False, False]
     assert reference_checks(flipped, cancer, "diagnosis", params, replace_reason="new assay, relabelled") == []
     assert reference_checks(flipped, None, "diagnosis", params) == []
+
+
+def test_a_regression_label_is_checked_for_numbers_range_and_shift(diabetes) -> None:  # type: ignore[no-untyped-def]
+    """The label of a regression: a range from the reference profile (not classes), a label that varies,
+    and its distribution against the reference set by Kolmogorov-Smirnov distance (units changed: stop)."""
+    from portable_mlops.data.validation import check_label_shift, reference_checks
+
+    params = ValidationParams()
+    reference = profile_frame(diabetes)
+    same = check_rows(diabetes, "progression", params, task="regression") + check_profile(
+        profile_frame(diabetes), reference, "progression", params, task="regression"
+    )
+    assert all(r.passed for r in same) and "at least 2 distinct values" in [r.rule for r in same]
+    rules = [r.rule for r in same if r.column == "progression"]
+    assert "numeric values" in rules and any(r.startswith("values within [") for r in rules)
+    assert not any(r.startswith("classes") for r in rules)
+    scaled = diabetes.assign(progression=diabetes["progression"] * 10)  # recorded in other units
+    outside = check_profile(profile_frame(scaled), reference, "progression", params, task="regression")
+    assert next(r.rule for r in outside if not r.passed).startswith("values within [")
+    (shift,) = check_label_shift(scaled, diabetes, "progression", params, task="regression")
+    assert not shift.passed and shift.observed.startswith("Kolmogorov-Smirnov distance 0.")
+    assert "quartiles" in shift.observed and shift.fix and "--replace-reference" in shift.fix
+    half = diabetes.sample(frac=0.5, random_state=0)
+    assert [r.passed for r in reference_checks(half, diabetes, "progression", params, task="regression")] == [
+        True,
+        True,
+    ]
+    constant = diabetes.assign(progression=100.0)
+    assert not next(r for r in check_rows(constant, "progression", params, task="regression") if r.column != "*").passed

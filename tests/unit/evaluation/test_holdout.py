@@ -30,3 +30,38 @@ def test_inclusion_end_to_end_the_sensitive_column_is_forbidden_sliced_and_gated
         Scores(holdout=0.99, reference=0.99), Scores(holdout=0.90, reference=0.90), GateParams(), failures
     )
     assert not decision.promote and decision.reason.startswith("fairness: recall_gap")
+
+
+def test_a_regression_is_measured_in_its_own_metrics_and_directions(diabetes) -> None:  # type: ignore[no-untyped-def]
+    """RMSE/MAE/R2 on the holdout; slices, the shift curve and permutation importance on RMSE, where the
+    worst slice is the highest error and a slice ceiling fails the gate; the report plots residuals."""
+    import numpy as np
+    from sklearn.metrics import r2_score, root_mean_squared_error
+
+    from portable_mlops.data.loading import split_frame
+    from portable_mlops.evaluation.report import evaluation_report
+    from portable_mlops.params import SplitParams
+
+    source = DataSource(uri="sklearn://diabetes", target="progression")
+    train, test = split_frame(diabetes, "progression", SplitParams(), "regression")
+    X = model_inputs(train, source)[0]
+    model = build_candidate("ridge", X, seed=0, task="regression").fit(X, train["progression"])
+    slices = {"columns": [{"column": "bmi", "bins": 3}], "floor": 40.0}  # an RMSE ceiling of 40
+    held = evaluate_holdout(model, test, source, EvaluationParams(slices=slices))
+    predicted = model.predict(held.X)
+    assert held.metrics["rmse"] == root_mean_squared_error(test["progression"], predicted)
+    assert held.metrics["r2"] == r2_score(test["progression"], predicted) and set(held.metrics) == {"rmse", "mae", "r2"}
+    quality = held.quality
+    scored = [r for r in quality.slices.rows if r.value is not None]
+    assert quality.slices.metric == "rmse" and len(scored) == 3
+    assert quality.slices.worst is not None and quality.slices.worst.value == max(r.value or 0 for r in scored)
+    assert quality.failures and all("above ceiling 40.0" in f for f in quality.failures)
+    assert quality.decay.metric == "rmse" and quality.decay.values[-1] > quality.decay.values[0]  # type: ignore[operator]
+    assert quality.decay.drop is not None and quality.decay.drop > 5  # the error grows as the inputs shift
+    ranked = [r.feature for r in held.importance]
+    assert {"bmi", "s5"} & set(ranked[:3]) and held.importance[0].drop > 5  # RMSE gained when shuffled
+    assert not quality.fairness.measured
+    report = evaluation_report(model, held.X, held.y, held.metrics, [], None, quality, held.importance, held.sample)
+    for caption in ("Predicted against actual", "Residuals", "Residual distribution", "rmse rise"):
+        assert caption in report, caption
+    assert "Confusion matrix" not in report and np.isfinite(predicted).all()

@@ -85,3 +85,21 @@ def test_a_rerun_of_the_champion_keeps_it_and_says_why() -> None:
     decision = already_champion("3", 0.97, GateParams(metric="roc_auc", margin=0.0))
     assert decision.promote and decision.champion_score == decision.candidate_score == 0.97
     assert "version 3 is already the champion" in decision.reason and "no champion" not in decision.reason
+
+
+def test_a_regression_gate_compares_errors_lower_first_and_holds_the_r2_floor() -> None:
+    gate = GateParams()
+    champion = Scores(holdout=55.0, reference=54.0, floor_holdout=0.45, floor_reference=0.46)
+    better = Scores(holdout=50.0, reference=53.0, floor_holdout=0.52, floor_reference=0.48)
+    worse = Scores(holdout=60.0, reference=53.0, floor_holdout=0.40, floor_reference=0.48)
+    promoted = decide(better, champion, gate, task="regression")
+    assert promoted.promote and promoted.metric == "rmse"
+    assert promoted.reason.startswith("rmse 50.0000 beats champion 55.0000 by 5.0000 > 0.0")
+    kept = decide(worse, champion, gate, task="regression")
+    assert not kept.promote and "gain -5.0000 <= margin 0.0" in kept.reason
+    behind = Scores(holdout=50.0, reference=58.0, floor_holdout=0.52, floor_reference=0.40)
+    assert "falls behind the champion's 54.0000 by 4.0000" in decide(behind, champion, gate, task="regression").reason
+    useless = Scores(holdout=10.0, reference=10.0, floor_holdout=-0.2, floor_reference=0.3)
+    first = decide(useless, None, gate, task="regression")
+    assert not first.promote and first.reason == "r2 -0.2000 on the holdout is below the floor min_r2 0.0"
+    assert decide(useless, None, GateParams(min_r2=-0.5), task="regression").promote

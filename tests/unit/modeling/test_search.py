@@ -60,3 +60,40 @@ def test_search_logs_its_progress(cancer, caplog) -> None:
     fits = 2 * search.cv_folds
     assert progress[-1] == f"search logistic_regression: {fits}/{fits} fits"
     assert len(progress) == fits  # fewer than ten fits: one line each
+
+
+def test_a_regression_search_keeps_the_lowest_rmse_and_predicts_numbers(diabetes) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.modeling.estimators import TabularRegressor, task_of
+
+    train, test = split_frame(diabetes, "progression", SplitParams(), "regression")
+    X, y = features(train, "progression"), train["progression"]
+    search = SearchParams(candidates=[CandidateSpec(family="ridge", grid={"alpha": [0.01, 1000.0]})])
+    result = search_family(search.for_task("regression").candidates[0], X, y, search, "regression")  # type: ignore[index]
+    assert isinstance(result.estimator, TabularRegressor) and task_of(result.estimator) == "regression"
+    assert result.params == {"alpha": 0.01}  # alpha 1000 shrinks every weight to nothing: a far higher RMSE
+    assert 40 < result.cv_score < 70  # the RMSE itself, not scikit-learn's negated score
+    predicted = result.estimator.predict(features(test, "progression"))
+    assert predicted.dtype == np.float64 and np.unique(predicted).size > 100
+    metrics = compute_metrics(result.estimator, features(test, "progression"), test["progression"])
+    assert set(metrics) == {"rmse", "mae", "r2"} and metrics["r2"] > 0.35 and metrics["mae"] < metrics["rmse"]
+
+
+def test_a_metric_or_family_of_the_other_task_is_refused_naming_the_setting() -> None:
+    import pytest
+
+    from portable_mlops.params import EvaluationParams, FairnessParams, GateParams, TaskError
+
+    assert SearchParams().for_task("regression").metric == "rmse"
+    assert [c.family for c in SearchParams().for_task("regression").candidates or []] == ["ridge", "xgboost"]
+    assert [c.family for c in SearchParams().for_task("classification").candidates or []] == [
+        "logistic_regression",
+        "xgboost",
+    ]
+    with pytest.raises(TaskError, match=r"search\.metric is roc_auc, a metric of classification, but this is a regr"):
+        SearchParams(metric="roc_auc").for_task("regression")
+    with pytest.raises(TaskError, match=r"logistic_regression, which cannot train a regression; use ridge"):
+        SearchParams(candidates=[CandidateSpec(family="logistic_regression")]).for_task("regression")
+    with pytest.raises(TaskError, match=r"gate\.metric is rmse, a metric of regression"):
+        GateParams(metric="rmse").for_task("classification")
+    with pytest.raises(TaskError, match=r"evaluation\.fairness\.column is set"):
+        EvaluationParams(fairness=FairnessParams(column="sex")).for_task("regression")
