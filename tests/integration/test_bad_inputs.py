@@ -74,20 +74,3 @@ def test_extra_columns_are_ignored_when_scoring_and_said(endpoint: str, tmp_path
     assert result.code == 0, result.stderr[-3000:]
     assert "note: columns not in the champion's training data: extra, note" in result.stdout
     assert "scored 60 rows" in result.stdout and registry_versions(MODEL) == versions
-
-
-def test_a_regression_target_is_refused_with_the_rule_and_the_fix(first_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """scikit-learn's diabetes data (a numeric target): one line that names the column and what to do."""
-    from sklearn.datasets import load_diabetes
-
-    path = tmp_path / "diabetes.csv"
-    load_diabetes(as_frame=True).frame.to_csv(path, index=False)
-    before = (champion(MODEL), registry_versions(MODEL))
-    result = run_cli("--pipeline", "training", "--data", str(path), "--target", "target")
-    assert result.code == 1, result.stdout[-1500:]
-    assert result.last_error_line == (
-        "error: target column 'target' holds 214 distinct numbers, a continuous quantity, and the pipelines train "
-        "classifiers only (regression is not supported yet); pass --target with a column of class labels (a number "
-        "target may have at most 20 distinct values) or bin the numbers into classes first"
-    )
-    assert (champion(MODEL), registry_versions(MODEL)) == before
