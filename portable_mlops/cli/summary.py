@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from portable_mlops.names import Artifacts
+from portable_mlops.params import LOWER_IS_BETTER
 
 if TYPE_CHECKING:  # the types only: the summary imports nothing heavy
     from portable_mlops.evaluation.checks import QualityChecks
@@ -81,7 +82,8 @@ def _slices(quality: QualityChecks) -> list[str]:
     if worst is not None and worst.value is not None:
         lines.append(
             f"  slices: worst {slices.metric} {worst.value:.4f} at {worst.column}={worst.slice} "
-            f"(limit {slices.floor}); {slices.scored} scored, {slices.skipped} skipped"
+            f"({'ceiling' if slices.metric in LOWER_IS_BETTER else 'floor'} {slices.floor}); "
+            f"{slices.scored} scored, {slices.skipped} skipped"
         )
     elif slices.rows or slices.missing_columns:
         lines.append(f"  slices: none scored ({slices.skipped} too small, not in the data: {slices.missing_columns})")

@@ -157,7 +157,8 @@ def _quality_html(quality: QualityChecks) -> str:
     slices, fairness, decay = quality.slices, quality.fairness, quality.decay
     metric, worst = slices.metric, slices.worst
     said = (
-        f"Worst slice: {worst.column}={worst.slice}, {metric} {worst.value:.4f}; limit {slices.floor}."
+        f"Worst slice: {worst.column}={worst.slice}, {metric} {worst.value:.4f}; "
+        f"{'ceiling' if better(metric, 1.0, 0.0) < 0 else 'floor'} {slices.floor}."
         if worst is not None and worst.value is not None
         else "No slice was large enough to score."
     )

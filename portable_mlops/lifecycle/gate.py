@@ -125,8 +125,10 @@ def decide(
     why = refusal(candidate, champion, gate, task)
     reasons = [*failed_checks, *([why] if why else [])]
     if not reasons:
+        floor_metric, floor = gate.floor(task)
+        reached = candidate.holdout if candidate.floor_holdout is None else candidate.floor_holdout
         ok = (
-            "no champion yet"
+            f"no champion yet; {floor_metric} {reached:.4f} on the holdout reaches the floor {floor}"
             if champion is None
             else (
                 f"{gate.metric} {candidate.holdout:.4f} beats champion {champion.holdout:.4f} by "

@@ -34,7 +34,7 @@ def test_the_run_summary_names_slices_shift_unused_features_and_regressions() ->
     )
     lines = _quality(_run(quality))
     assert lines == [
-        "  slices: worst accuracy 0.9143 at mean radius=(13.4, 15.3] (limit 0.85); 8 scored, 0 skipped",
+        "  slices: worst accuracy 0.9143 at mean radius=(13.4, 15.3] (floor 0.85); 8 scored, 0 skipped",
         "  under shift: balanced_accuracy 0.970 / 0.850 at 0 / 1 std of 2 columns",
         "  note: 2 feature(s) add nothing on the holdout (permutation importance <= 0): f1, f2",
         "  performance: fit 3 s, predict 0.01 ms/row, training peak RSS 400 MB; against champion v4:",
