@@ -39,7 +39,9 @@ def training_pipeline(
     the evaluation's checks (slice floor, fairness gap)."""
     frame, task = load_data(source, facts.data)
     profile = profile_data(frame)
-    report = validate_data(frame, profile, source, validation, facts, gate.replace_reference_reason, task)
+    report = validate_data(
+        frame, profile, source, validation, facts, gate.replace_reference_reason, task, search, evaluation, gate
+    )
     train, test = split_data(frame, source, split, task, after=[report])
     model, candidates, model_uri = train_candidates(train, source, search, task)
     metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)

@@ -213,8 +213,9 @@ class ValidationParams(_Params):
         ge=0.0,
         le=1.0,
         description=(
-            "Largest total variation distance between the label distribution of new training data and the "
-            "model's reference set; beyond it the run stops before training (wrong or corrupted labels)."
+            "Largest distance between the label distribution of new training data and the model's reference "
+            "set (total variation of the class shares; Kolmogorov-Smirnov for a regression); beyond it the run "
+            "stops before training (wrong or corrupted labels)."
         ),
     )
 
@@ -316,6 +317,11 @@ class SliceParams(_Params):
         metric = metric_for(
             task, self.metric, {"classification": "accuracy", "regression": "rmse"}, "evaluation.slices.metric"
         )
+        if self.floor is not None and metric not in LOWER_IS_BETTER and metric != "r2" and not 0 <= self.floor <= 1:
+            raise TaskError(
+                f"evaluation.slices.floor is {self.floor}, but {metric} lies between 0 and 1; give a floor in that "
+                "range (e.g. 0.85)"
+            )
         return self.model_copy(update={"metric": metric})
 
 

@@ -74,9 +74,12 @@ def apply_overrides(
     out["parameters"] = parameters
     model = dict(out.get("model") or {})
     if data and not model_name:
-        model["name"] = default_model_name(data, _task_for_name(config, data, target, task))
+        named = _task_for_name(config, data, target, task)
+        model["name"] = default_model_name(data, named)
         model.pop("description", None)  # they describe the default data set
         model.pop("license", None)
+        tags = [t for t in model.get("tags") or [] if t not in ("classification", "regression")]
+        model["tags"] = [*tags, named] if named in ("classification", "regression") else tags
     if model_name:
         model["name"] = model_name
     if model:

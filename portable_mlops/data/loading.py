@@ -239,12 +239,36 @@ def peek_task(uri: str, target: str) -> str:
         return "auto"
 
 
-def frame_task(frame: pd.DataFrame, source: DataSource) -> str:
-    """The task of a prepared frame's labels (:func:`resolve_task`); ``source.task`` as configured
-    when the frame has no labels (a batch to score)."""
-    if source.target not in frame.columns or frame[source.target].notna().sum() == 0:
-        return source.task
-    return resolve_task(frame[source.target], source.target, source.task)
+def frame_task(
+    frame: pd.DataFrame, source: DataSource, champion_task: str | None = None, model_name: str = "the model"
+) -> str:
+    """The task of a model's run on a prepared frame: a property of the model once it has a champion.
+
+    ``auto`` is the champion's task when there is one (labels must suit it: a regression trained with
+    ``--task regression`` on 15 distinct values stays one), else what :func:`resolve_task` makes of the
+    labels. Labels or a configured task that contradict the champion's task are refused in one line:
+    they belong to another model. Without labels (a batch to score) it is the champion's task, else
+    ``source.task`` as configured.
+    """
+    labelled = source.target in frame.columns and frame[source.target].notna().any()
+    if not labelled:
+        return champion_task or source.task
+    if champion_task is None:
+        return resolve_task(frame[source.target], source.target, source.task)
+    asked = source.task if source.task != "auto" else champion_task
+    if asked != champion_task:
+        raise DataSourceError(
+            f"the task is {asked}, but model '{model_name}' is a {champion_task} (its champion's task); "
+            f"train a {asked} under its own --model-name, or leave --task out"
+        )
+    try:
+        return resolve_task(frame[source.target], source.target, champion_task)
+    except DataSourceError as exc:
+        found = resolve_task(frame[source.target], source.target)
+        raise DataSourceError(
+            f"target column '{source.target}' makes a {found}, but model '{model_name}' is a {champion_task} "
+            f"(its champion's task); train these data under their own --model-name, or fix the column"
+        ) from exc
 
 
 def split_frame(

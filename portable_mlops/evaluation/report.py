@@ -23,7 +23,7 @@ from portable_mlops.evaluation.checks import QualityChecks
 from portable_mlops.evaluation.diagnostics import IMPORTANCE_METRICS, DecayResult, Importance, feature_importance
 from portable_mlops.modeling.estimators import task_of
 from portable_mlops.pages import html_page, html_table
-from portable_mlops.params import better
+from portable_mlops.params import LOWER_IS_BETTER, better
 
 
 def _png(fig: Any) -> str:
@@ -111,12 +111,16 @@ def comparison_rows(
     if isinstance(theirs, str):
         return rows
     rows.append({"model": f"champion (registry v{version})", **{k: theirs.get(k, float("nan")) for k in metrics}})
-    rows.append({"model": "difference", **{k: v - theirs.get(k, float("nan")) for k, v in metrics.items()}})
+    rows.append(
+        {"model": "difference (new - champion)", **{k: v - theirs.get(k, float("nan")) for k, v in metrics.items()}}
+    )
     return rows
 
 
 def _comparison_figure(rows: list[dict[str, Any]]) -> str:
     names = [k for k in rows[0] if k != "model"]
+    if any(k in LOWER_IS_BETTER for k in names):  # a regression: the errors share the target's units; R2 does not
+        names = [k for k in names if k in LOWER_IS_BETTER]
     fig, ax = plt.subplots(figsize=(6, 3.2))
     width = 0.8 / 2
     for index, row in enumerate(rows[:2]):

@@ -64,6 +64,8 @@ class Decision(BaseModel):
     candidate_reference_score: float | None = None
     champion_reference_score: float | None = None
     min_score: float | None = None
+    #: The metric ``min_score`` is a floor of: the gate metric, or R2 for a regression.
+    floor_metric: str | None = None
     override: Override | None = None
     #: The candidate's registry version, and the champion it replaced or kept (filled by the promotion).
     registry_version: str = ""
@@ -147,6 +149,7 @@ def decide(
         candidate_reference_score=candidate.reference,
         champion_reference_score=champion.reference if champion else None,
         min_score=gate.floor(task)[1],
+        floor_metric=gate.floor(task)[0],
     )
     if reasons and gate.override_reason:
         return overridden(decision, gate.override_reason)

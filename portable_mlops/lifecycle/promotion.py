@@ -69,6 +69,13 @@ def promote(
     theirs = None
     if champion is not None:
         model = load_version(model_name, champion)
+        from portable_mlops.modeling.estimators import task_of
+
+        if task_of(model) != task:
+            raise PromotionError(
+                f"the champion (version {champion}) is a {task_of(model)} and this model a {task}; nothing was "
+                "changed; train it under its own --model-name"
+            )
         try:
             theirs = champion_scores(model)
         except Exception as exc:

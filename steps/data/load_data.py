@@ -7,7 +7,7 @@ from zenml import get_step_context, log_metadata, step
 
 from materializers import HashedPandasMaterializer
 from portable_mlops.data.loading import frame_task
-from portable_mlops.lifecycle.champion import load_data_for
+from portable_mlops.lifecycle.champion import load_data_for, production_artifact
 from portable_mlops.names import Artifacts
 from portable_mlops.params import DataSource
 
@@ -20,7 +20,8 @@ def load_data(
     source: DataSource, fingerprint: str = ""
 ) -> tuple[Annotated[pd.DataFrame, Artifacts.RAW_DATA], Annotated[str, Artifacts.TASK]]:
     """Read the data source and normalise its column types (``champion://holdout``: the rows of the
-    champion's holdout, which it never trained on), and resolve the task from its labels.
+    champion's holdout, which it never trained on), and resolve the task: the champion's, once the
+    model has one (labels or a ``--task`` that contradict it are refused), else from the labels.
 
     Cached only when ``run.py`` gave the data's fingerprint (a file can change under the same URI); the
     frame is stored with a content hash, so the steps after it are cached when the data did not change.
@@ -31,10 +32,12 @@ def load_data(
 
     Returns:
         The frame (numeric features as float, others as text, rows without a label dropped) and the
-        task: ``classification`` or ``regression`` (``source.task`` as configured when the data has no labels).
+        task: ``classification`` or ``regression`` (``source.task`` as configured when neither the data
+        has labels nor the model a champion).
     """
-    frame = load_data_for(get_step_context().model.name, source)
-    task = frame_task(frame, source)
+    name = get_step_context().model.name
+    frame = load_data_for(name, source)
+    task = frame_task(frame, source, production_artifact(name, Artifacts.TASK), name)
     log_metadata(
         metadata={
             "source": source.uri,

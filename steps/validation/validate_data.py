@@ -13,7 +13,7 @@ from portable_mlops.data.validation import check_rows, raise_on_failures, refere
 from portable_mlops.lifecycle.champion import production_artifact
 from portable_mlops.lifecycle.reference import load_reference
 from portable_mlops.names import Artifacts
-from portable_mlops.params import DataSource, RunFacts, ValidationParams
+from portable_mlops.params import DataSource, EvaluationParams, GateParams, RunFacts, SearchParams, ValidationParams
 from stacks.flavors.whylogs_drift import active_validator
 
 logger = get_logger(__name__)
@@ -28,6 +28,9 @@ def validate_data(
     facts: RunFacts,
     replace_reference_reason: str | None = None,
     task: str = "classification",
+    search: SearchParams | None = None,
+    evaluation: EvaluationParams | None = None,
+    gate: GateParams | None = None,
 ) -> Annotated[HTMLString, Artifacts.VALIDATION_REPORT]:
     """Check required columns and types, null fractions, value ranges and target classes.
 
@@ -45,10 +48,16 @@ def validate_data(
         replace_reference_reason: Training only: this run replaces the model's reference set (with this
             reason), so the data is not checked against the one it replaces.
         task: classification (the label's classes are checked) or regression (its numbers and range).
+        search: Training only: the search, checked to suit the task before anything is trained.
+        evaluation: Training only: the evaluation's metrics and fairness, checked to suit the task.
+        gate: Training only: the gate's metric, checked to suit the task.
 
     Returns:
         The validation report (every rule with its outcome).
     """
+    for settings in (search, evaluation, gate):  # another task's metric or family: refused before training
+        if settings is not None and task in ("classification", "regression"):
+            settings.for_task(task)
     name = get_step_context().model.name
     reference = production_artifact(name, Artifacts.DATA_PROFILE)
     reference_name = "the champion's training data" if reference is not None else "this data (no champion yet)"

@@ -89,20 +89,57 @@ def test_a_worse_regression_is_kept_as_challenger_the_lower_rmse_wins(loop: Resu
     assert predict_http(endpoint_of(loop), probe).tolist() == before
 
 
-def test_a_drifted_batch_is_scored_and_its_drift_reported(loop: Result, data: Path, tmp_path: Path) -> None:
+def test_a_drifted_labelled_batch_is_scored_reported_and_trained_on_as_a_regression(
+    loop: Result, data: Path, tmp_path: Path
+) -> None:
+    """The batch's labels come in 18 rounded values: by the rule alone a classification; the model's
+    task (its champion's) decides, for the scoring and for the retraining the drift triggers."""
     from portable_mlops.data.batches import shift_columns
 
-    frame = pd.read_csv(data).drop(columns=["target"])
+    frame = pd.read_csv(data)
     batch = frame.sample(150, random_state=3).reset_index(drop=True)
     shift_columns(batch, ["bmi", "s5"], 2.0, np.random.default_rng(0), frame)
+    batch["target"] = (batch["target"] / 20).round() * 20
+    assert batch["target"].nunique() <= 20
     path = tmp_path / "drifted.csv"
     batch.to_csv(path, index=False)
-    result = run_cli("--pipeline", "inference", "--data", str(path), "--target", "target", "--model-name", MODEL)
+    result = run_cli(
+        "--pipeline",
+        "inference",
+        "--data",
+        str(path),
+        "--target",
+        "target",
+        "--model-name",
+        MODEL,
+        "--retrain-on-drift",
+    )
     assert result.code == 0, result.stderr[-3000:]
     assert "  scored 150 rows: predicted min " in result.stdout
     drift = next(line for line in result.stdout.splitlines() if "DRIFT in" in line)
     assert "bmi" in drift and "s5" in drift, drift
     assert "expected rmse " in result.stdout  # the champion's error at this batch's shift, from its holdout
+    assert f"retraining '{MODEL}'" in result.stdout, result.stdout[-2000:]
+    assert re.search(r"\(registry v\d+, regression\): (PROMOTED|kept as challenger)", result.stdout), result.stdout[
+        -2000:
+    ]
+
+
+def test_settings_of_the_other_task_are_refused_before_anything_is_trained(
+    loop: Result, data: Path, tmp_path: Path
+) -> None:
+    config = yaml.safe_load(Path("configs/training.yaml").read_text())
+    config["parameters"]["gate"] = {"metric": "roc_auc"}
+    path = tmp_path / "auc.yaml"
+    path.write_text(yaml.safe_dump(config))
+    before = (champion(MODEL), registry_versions(MODEL))
+    result = run_cli("--pipeline", "training", "--config", str(path), "--data", str(data), "--target", "target")
+    assert result.code == 1, result.stdout[-1500:]
+    assert result.last_error_line == (
+        "error: gate.metric is roc_auc, a metric of classification, but this is a regression; set gate.metric to "
+        "one of rmse, mae, r2 or leave it out"
+    )
+    assert "train_candidates" not in result.stdout and (champion(MODEL), registry_versions(MODEL)) == before
 
 
 def test_the_champion_loads_in_an_environment_of_its_own_requirements(loop: Result, tmp_path: Path) -> None:
@@ -149,6 +186,12 @@ def test_the_champion_loads_in_an_environment_of_its_own_requirements(loop: Resu
             "error: target column 'target' holds 214 distinct numbers, a continuous quantity, but the task is "
             "classification (at most 20 distinct numbers make classes); train a regression with --task regression "
             "(or source.task: regression), or bin the numbers into classes first",
+        ),
+        (
+            "auto",
+            "label",
+            "error: target column 'label' makes a classification, but model 'diabetes_regressor' is a regression "
+            "(its champion's task); train these data under their own --model-name, or fix the column",
         ),
         (
             "regression",

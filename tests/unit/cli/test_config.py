@@ -33,6 +33,7 @@ def test_a_new_models_name_says_its_task_as_given_or_as_the_labels_make_it(tmp_p
     pd.DataFrame({"x": np.arange(40.0), "price": np.linspace(1, 9, 40)}).to_csv(prices, index=False)
     out = apply_overrides(config, str(prices), "price", None)
     assert out["model"]["name"] == "prices_regressor" and "task" not in out["parameters"]["source"]
+    assert out["model"]["tags"] == ["portable-mlops", "tabular", "regression"]
     given = apply_overrides(config, str(prices), "price", None, "classification")
     assert given["model"]["name"] == "prices_classifier" and given["parameters"]["source"]["task"] == "classification"
     assert apply_overrides(config, "sklearn://diabetes", "progression", None)["model"]["name"] == "diabetes_regressor"

@@ -131,4 +131,25 @@ def test_diabetes_ships_as_a_regression_and_its_split_is_not_stratified(diabetes
     train, test = split_frame(diabetes, "progression", SplitParams(), "regression")
     assert len(test) == 111 and len(train) == 331
     unlabelled = diabetes.drop(columns=["progression"])
-    assert frame_task(unlabelled, source) == "auto"  # a batch without labels: as configured
+    assert frame_task(unlabelled, source) == "auto"  # no labels, no champion: as configured
+    assert frame_task(unlabelled, source, "regression") == "regression"  # a batch to score: the champion's task
+
+
+def test_once_a_model_has_a_champion_its_task_is_the_models(diabetes, cancer) -> None:  # type: ignore[no-untyped-def]
+    """A regression champion trained on few distinct values stays a regression under ``auto``; labels or a
+    --task of the other kind belong to another model and are refused in one line."""
+    from portable_mlops.data.loading import frame_task
+
+    few = diabetes.assign(progression=(diabetes["progression"] // 50).astype(int))  # 7 distinct values
+    auto = DataSource(uri="few.csv", target="progression")
+    assert frame_task(few, auto) == "classification"  # a new model: the rule
+    assert frame_task(few, auto, "regression", "few_regressor") == "regression"  # the champion's
+    with pytest.raises(DataSourceError) as info:
+        frame_task(cancer, DataSource(uri="c.csv", target="diagnosis"), "regression", "diabetes_regressor")
+    assert str(info.value) == (
+        "target column 'diagnosis' makes a classification, but model 'diabetes_regressor' is a regression (its "
+        "champion's task); train these data under their own --model-name, or fix the column"
+    )
+    explicit = DataSource(uri="few.csv", target="progression", task="classification")
+    with pytest.raises(DataSourceError, match=r"^the task is classification, but model 'm' is a regression"):
+        frame_task(few, explicit, "regression", "m")

@@ -66,6 +66,6 @@ def test_report_says_when_the_champion_cannot_score(fitted) -> None:
 
 def test_comparison_rows_hold_the_difference() -> None:
     rows = comparison_rows({"roc_auc": 0.9, "accuracy": 0.8}, ("1", {"roc_auc": 0.95, "accuracy": 0.7}))
-    assert [r["model"] for r in rows] == ["new (this run)", "champion (registry v1)", "difference"]
+    assert [r["model"] for r in rows] == ["new (this run)", "champion (registry v1)", "difference (new - champion)"]
     assert rows[2]["roc_auc"] == pytest.approx(-0.05) and rows[2]["accuracy"] == pytest.approx(0.1)
     assert comparison_rows({"roc_auc": 0.9}, None) == [{"model": "new (this run)", "roc_auc": 0.9}]
