@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 import portable_mlops.compat  # before anything imports whylogs
+from portable_mlops.cli.process import tune_collector
 from portable_mlops.cli.runner import error_line, resolve_configs, run_all
 
 
@@ -121,6 +122,7 @@ def main(
 
 
 if __name__ == "__main__":
+    tune_collector()  # a short batch job with a large heap: collect less often, not at all at exit
     try:
         main()
     finally:  # click exits with SystemExit: flush the logs before the interpreter shuts down

@@ -10,6 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 import portable_mlops.compat  # noqa: F401  (before anything imports whylogs)
+from stacks import fixes
+
+fixes.apply()  # ZenML 0.98's own flaws, wherever a step runs (stacks/fixes.py)
 
 if TYPE_CHECKING:
     from steps.data.load_data import load_data

@@ -213,10 +213,22 @@ def _handled(run: Any) -> list[str]:
 SECTIONS = {"training": _training, "deployment": _deployment, "inference": _inference}
 
 
+class _StepsOnce:
+    """A run whose steps are listed from the store once: ZenML lists them again on every ``run.steps``."""
+
+    def __init__(self, run: Any) -> None:
+        self._run = run
+        self.steps = run.steps
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._run, name)
+
+
 def summarise(kind: str, run: Any) -> list[str]:
     """What a user needs to know about a finished run: its outcome and, with a server, its page."""
     from portable_mlops.cli.dashboard import run_url
 
+    run = _StepsOnce(run)
     lines = [f"[{kind}] run '{run.name}': {run.status.value}", *SECTIONS[kind](run), *_handled(run)]
     url = run_url(run)
     if url:

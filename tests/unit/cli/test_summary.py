@@ -63,3 +63,23 @@ def test_predicted_numbers_are_summed_up_by_quartiles_and_labels_by_counts() -> 
     assert prediction_digest(numbers) == "predicted min 10, quartiles 20 / 30 / 40, max 50"
     assert prediction_digest(["benign", "malignant", "benign"]) == "{'benign': 2, 'malignant': 1}"
     assert prediction_digest(np.asarray([0.0, 1.0, 1.0])) == "{1.0: 2, 0.0: 1}"  # few numbers: classes
+
+
+def test_the_summary_lists_a_runs_steps_from_the_store_once() -> None:
+    from portable_mlops.cli.summary import _StepsOnce
+
+    class Run:
+        """ZenML's run response: every ``steps`` lists the steps from the store again."""
+
+        listed = 0
+        name = "training-1"
+
+        @property
+        def steps(self) -> dict[str, str]:
+            Run.listed += 1
+            return {"load_data": "cached"}
+
+    run = _StepsOnce(Run())
+    assert [run.steps, run.steps, run.steps] == [{"load_data": "cached"}] * 3
+    assert run.name == "training-1"
+    assert Run.listed == 1
