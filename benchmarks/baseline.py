@@ -69,6 +69,7 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
     results += check_label_shift(frame, reference_set, source.target, validation)
     raise_on_failures(results, has_champion=reference is not None)
     train, test = split_frame(frame, source.target, split)
+    first = reference_set is None
     if reference_set is None:  # the model's first run keeps its holdout as the reference set
         test.to_parquet(reference_set_file)
         reference_set = test
@@ -102,7 +103,8 @@ def main(config_path: Path, tracking_uri: str, model_name: str, artifacts: Path)
             return gate_scores(model, sets[0], sets[1], gate)
 
         theirs = scores(champion_model) if champion_model is not None else None
-        decision = decide(scores(trained.model), theirs, gate, result.quality.failures)
+        mine = gate_scores(trained.model, sets[0], sets[1], gate, measured=result.metrics, reference_is_holdout=first)
+        decision = decide(mine, theirs, gate, result.quality.failures)
         alias = Aliases.CHAMPION if decision.promote else Aliases.CHALLENGER
         client.set_registered_model_alias(model_name, alias, version.version)
         if decision.promote:

@@ -8,6 +8,8 @@ step image of the Kubeflow, Vertex and Airflow stacks.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
+from collections.abc import Mapping
 
 from zenml.utils import source_utils
 
@@ -21,17 +23,21 @@ def apply() -> None:
     data type and materializer. For a class of an installed package (``pandas.DataFrame``, whylogs'
     ``DatasetProfileView``) it calls :func:`importlib.metadata.packages_distributions`, which reads the
     file list of every installed distribution: 0.3-0.4 s here (230 distributions), again for every
-    artifact stored (five in a training run) and every source compiled. Its answer depends only on the
-    module's top-level package (ZenML looks that up), and the installed packages do not change while a
-    process runs, so ZenML's own function is asked once per top-level package.
+    artifact stored (five in a training run) and every source compiled. The installed packages do not
+    change while a process runs: here they are scanned once, and ZenML's rule (the one distribution
+    that provides the module's top-level package, else none) is applied to that scan.
     """
-    if getattr(source_utils._get_package_for_module, "per_top_level_package", False):
+    if getattr(source_utils._get_package_for_module, "zenml_original", None) is not None:
         return
-    ask_once = functools.cache(source_utils._get_package_for_module)
+    original = source_utils._get_package_for_module
+
+    @functools.cache
+    def distributions() -> Mapping[str, list[str]]:
+        return importlib.metadata.packages_distributions()
 
     def package_for_module(module_name: str) -> str | None:
-        return ask_once(module_name.split(".", maxsplit=1)[0])
+        names = distributions().get(module_name.split(".", maxsplit=1)[0], [])
+        return names[0] if len(names) == 1 else None
 
-    package_for_module.per_top_level_package = True  # type: ignore[attr-defined]
-    package_for_module.zenml_original = source_utils._get_package_for_module  # type: ignore[attr-defined]
+    package_for_module.zenml_original = original  # type: ignore[attr-defined]
     source_utils._get_package_for_module = package_for_module

@@ -9,7 +9,7 @@ gathers its inputs and records the result.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from portable_mlops.errors import PromotionError
@@ -24,22 +24,38 @@ logger = logging.getLogger(__name__)
 Rows = tuple[Any, Any]
 
 
-def gate_scores(model: Any, holdout: Rows, reference: Rows, gate: GateParams) -> Scores:
+def gate_scores(
+    model: Any,
+    holdout: Rows,
+    reference: Rows,
+    gate: GateParams,
+    measured: Mapping[str, float] | None = None,
+    reference_is_holdout: bool = False,
+) -> Scores:
     """``model``'s gate metric on the holdout and on the reference set, in its task's metric, and its
-    floor metric there when that is another (R2 for a regression)."""
+    floor metric there when that is another (R2 for a regression).
+
+    The holdout is predicted once per run: ``measured`` holds the metrics the evaluation already took on
+    it (every metric of the task, on every row) and is used instead of predicting again. A reference set
+    that is this run's holdout (the model's first run, or a replacement) gets the holdout's scores.
+    """
     from portable_mlops.evaluation.metrics import score
     from portable_mlops.modeling.estimators import task_of
 
     task = task_of(model)
     metric, (floor_metric, _) = str(gate.for_task(task).metric), gate.floor(task)
-    scores = Scores(holdout=score(model, *holdout, metric), reference=score(model, *reference, metric))
+
+    def on_holdout(name: str) -> float:
+        return float(measured[name]) if measured is not None and name in measured else score(model, *holdout, name)
+
+    def on_reference(name: str) -> float:
+        return on_holdout(name) if reference_is_holdout else score(model, *reference, name)
+
+    scores = Scores(holdout=on_holdout(metric), reference=on_reference(metric))
     if floor_metric == metric:
         return scores
     return scores.model_copy(
-        update={
-            "floor_holdout": score(model, *holdout, floor_metric),
-            "floor_reference": score(model, *reference, floor_metric),
-        }
+        update={"floor_holdout": on_holdout(floor_metric), "floor_reference": on_reference(floor_metric)}
     )
 
 

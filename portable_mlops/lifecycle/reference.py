@@ -35,9 +35,11 @@ def load_reference(model_name: str) -> pd.DataFrame | None:
     return frame if isinstance(frame, pd.DataFrame) else None
 
 
-def keep_reference(model_name: str, frame: pd.DataFrame, reason: str, run: str) -> dict[str, Any]:
+def keep_reference(
+    model_name: str, frame: pd.DataFrame, reason: str, run: str, materializer: type | None = None
+) -> dict[str, Any]:
     """Store ``frame`` as the model's reference set (a new version of its artifact), recording why, who,
-    when and which run; returns that record."""
+    when and which run; returns that record. ``materializer``: how to store it (default: ZenML's)."""
     from zenml import save_artifact
 
     record: dict[str, Any] = {
@@ -47,20 +49,22 @@ def keep_reference(model_name: str, frame: pd.DataFrame, reason: str, run: str) 
         "training_run": run,
         "rows": len(frame),
     }
-    save_artifact(frame, name=reference_name(model_name), user_metadata=record)
+    save_artifact(frame, name=reference_name(model_name), user_metadata=record, materializer=materializer)
     logger.info("Reference set of %s: %s (%d rows)", model_name, reason, len(frame))
     return record
 
 
 def reference_for(
-    model_name: str, holdout: pd.DataFrame, replace_reason: str | None, run: str
+    model_name: str, holdout: pd.DataFrame, replace_reason: str | None, run: str, materializer: type | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """The reference set to judge this run's candidate on, and the record if this run made a new one:
     the model's first run keeps its holdout; a replacement (with its reason) keeps this run's holdout;
-    otherwise the current reference set, unchanged."""
+    otherwise the current reference set, unchanged. A new one is stored with ``materializer``."""
     current = load_reference(model_name)
     if current is None:
-        return holdout, keep_reference(model_name, holdout, "the model's first run: its holdout is the reference", run)
+        first = "the model's first run: its holdout is the reference"
+        return holdout, keep_reference(model_name, holdout, first, run, materializer)
     if replace_reason:
-        return holdout, keep_reference(model_name, holdout, f"replaced on purpose: {replace_reason}", run)
+        reason = f"replaced on purpose: {replace_reason}"
+        return holdout, keep_reference(model_name, holdout, reason, run, materializer)
     return current, None

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 import pandas as pd
 from zenml import get_step_context, log_metadata, step
 
+from materializers import HashedPandasMaterializer
 from portable_mlops.data.loading import features
 from portable_mlops.evaluation.checks import QualityChecks
 from portable_mlops.lifecycle.gate import Decision, Scores
@@ -39,7 +40,7 @@ def promote_model(
     Args:
         model: The new model.
         registry_version: The new model's registry version.
-        metrics: The new model's holdout metrics.
+        metrics: The new model's holdout metrics (the evaluation's): its gate scores on the holdout.
         quality: The evaluation's quality checks; their ``failures`` keep the champion.
         test: The holdout split.
         source: Names the label column.
@@ -51,15 +52,18 @@ def promote_model(
     """
     context = get_step_context()
     name = context.model.name
-    reference, kept = reference_for(name, test, gate.replace_reference_reason, str(context.pipeline_run.id))
+    run = str(context.pipeline_run.id)
+    reference, kept = reference_for(name, test, gate.replace_reference_reason, run, HashedPandasMaterializer)
     holdout = features(test, source.target), test[source.target]
     reference_rows = features(reference, source.target), reference[source.target]
 
-    def scores(candidate: object) -> Scores:
-        return gate_scores(candidate, holdout, reference_rows, gate)
+    def scores(champion: object) -> Scores:
+        return gate_scores(champion, holdout, reference_rows, gate)
 
     task = task_of(model)
-    decision = promote(active_registry(), name, registry_version, scores(model), quality.failures, scores, gate, task)
+    # The new model's holdout scores are the evaluation's metrics: the holdout is not predicted again.
+    mine = gate_scores(model, holdout, reference_rows, gate, measured=metrics, reference_is_holdout=kept is not None)
+    decision = promote(active_registry(), name, registry_version, mine, quality.failures, scores, gate, task)
     record: dict[str, Any] = {
         "promotion": decision.model_dump(),
         GATE_KEY: gate.for_task(task).model_dump(exclude={"override_reason", "replace_reference_reason"}),

@@ -69,3 +69,35 @@ def test_a_champion_that_cannot_score_stops_the_promotion_and_changes_nothing(re
     with pytest.raises(PromotionError, match="the champion \\(version 1\\) cannot score this holdout"):
         promote(registry.stack_registry, "m", second, same(0.99), [], cannot_score, GATE)
     assert registry.alias("champion") == first and registry.alias("challenger") is None
+
+
+@pytest.mark.parametrize("first_run", [False, True])
+def test_the_new_model_is_scored_from_the_evaluations_metrics_not_by_predicting_the_holdout_again(
+    cancer, first_run: bool
+) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.evaluation.metrics import compute_metrics
+    from portable_mlops.lifecycle.promotion import gate_scores
+    from portable_mlops.modeling.estimators import build_candidate
+
+    X, y = cancer.drop(columns=["diagnosis"]), cancer["diagnosis"]
+    model = build_candidate("logistic_regression", X, 0).fit(X.iloc[::3], y.iloc[::3])
+    holdout, reference = (X.iloc[1::3], y.iloc[1::3]), (X.iloc[2::3], y.iloc[2::3])
+    if first_run:
+        reference = holdout  # the first run keeps its holdout as the reference set
+    gate = GateParams()
+    expected = gate_scores(model, holdout, reference, gate)  # predicting both sets
+    measured = compute_metrics(model, *holdout)  # what evaluate_model outputs
+
+    seen: list[int] = []
+    real = model.predict_proba
+
+    def counted(rows):  # type: ignore[no-untyped-def]
+        seen.append(len(rows))
+        return real(rows)
+
+    model.predict_proba = counted
+    mine = gate_scores(model, holdout, reference, gate, measured=measured, reference_is_holdout=first_run)
+    assert mine == expected
+    assert seen == ([] if first_run else [len(reference[0])])  # the holdout is never predicted again
+    wrong = {**measured, "roc_auc": 0.5}
+    assert gate_scores(model, holdout, reference, gate, measured=wrong).holdout == 0.5  # it is what is read
