@@ -16,7 +16,7 @@ def inference_pipeline(
     facts: RunFacts = RunFacts(),
 ) -> None:
     """Validate a batch like training data, score it with the champion, check it for drift."""
-    frame, task = load_data(source, facts.data)
+    frame, task = load_data(source, facts.data, facts.model)
     profile = profile_data(frame)
     report = validate_data(frame, profile, source, validation, facts, task=task)
     predict_batch(frame, source, scoring, after=[report])

@@ -37,7 +37,7 @@ def training_pipeline(
     """Train candidates on validated data; promote the best only if it beats the champion on this
     run's holdout, does not fall behind it on the model's reference set, reaches the floor and passes
     the evaluation's checks (slice floor, fairness gap)."""
-    frame, task = load_data(source, facts.data)
+    frame, task = load_data(source, facts.data, facts.model)
     profile = profile_data(frame)
     report = validate_data(
         frame, profile, source, validation, facts, gate.replace_reference_reason, task, search, evaluation, gate
@@ -45,5 +45,5 @@ def training_pipeline(
     train, test = split_data(frame, source, split, task, after=[report])
     model, candidates, model_uri = train_candidates(train, source, search, task)
     metrics, _, quality = evaluate_model(model, test, candidates, model_uri, source, evaluation)
-    version = register_model(model_uri, metrics, task)
+    version = register_model(model_uri, metrics, task, facts.model)
     promote_model(model, version, metrics, quality, test, source, gate, facts)

@@ -119,6 +119,7 @@ class RunFacts(_Params):
 
     data: str = Field("", description="A fingerprint of the data source's content (hash, ETag or size and time).")
     champion: str = Field("", description="The champion's registry version and reference set when the run started.")
+    model: str = Field("", description="The model's name: the same data under another name is another model's run.")
 
 
 class SplitParams(_Params):

@@ -48,7 +48,10 @@ def data_fingerprint(uri: str, champion: str) -> str:
 
 
 def champion_fingerprint(model_name: str) -> str:
-    """The champion's registry version and the version of the model's reference set, as they are now."""
+    """The model, its champion's registry version and the version of its reference set, as they are now.
+
+    The model's name is part of it: the same data trained under another ``--model-name`` registers and
+    judges a version of that model, not the other's cached one."""
     from zenml.client import Client
 
     from portable_mlops.lifecycle.champion import current_champion
@@ -60,7 +63,7 @@ def champion_fingerprint(model_name: str) -> str:
         reference = str(Client().get_artifact_version(reference_name(model_name)).id)
     except KeyError:
         reference = "none"
-    return f"champion:{champion};reference:{reference}"
+    return f"model:{model_name};champion:{champion};reference:{reference}"
 
 
 def with_facts(kind: str, config: dict[str, Any], reuse: bool = True) -> dict[str, Any]:
@@ -73,7 +76,7 @@ def with_facts(kind: str, config: dict[str, Any], reuse: bool = True) -> dict[st
     model_name = str((config.get("model") or {}).get("name", ""))
     champion = champion_fingerprint(model_name)
     uri = str(((config.get("parameters") or {}).get("source") or {}).get("uri", ""))
-    facts = {"data": data_fingerprint(os.path.expanduser(uri), champion), "champion": champion}
+    facts = {"data": data_fingerprint(os.path.expanduser(uri), champion), "champion": champion, "model": model_name}
     out = dict(config)
     out["parameters"] = {**(out.get("parameters") or {}), "facts": facts}
     if not reuse:

@@ -17,7 +17,7 @@ MATERIALIZERS: dict[str, type[HashedPandasMaterializer]] = {Artifacts.RAW_DATA: 
 
 @step(enable_cache=False, output_materializers=MATERIALIZERS)
 def load_data(
-    source: DataSource, fingerprint: str = ""
+    source: DataSource, fingerprint: str = "", model: str = ""
 ) -> tuple[Annotated[pd.DataFrame, Artifacts.RAW_DATA], Annotated[str, Artifacts.TASK]]:
     """Read the data source and normalise its column types (``champion://holdout``: the rows of the
     champion's holdout, which it never trained on), and resolve the task: the champion's, once the
@@ -29,6 +29,7 @@ def load_data(
     Args:
         source: Where the data is, which column is the label, and the task (or ``auto``).
         fingerprint: The data's content as the command line saw it (``RunFacts.data``): the cache key only.
+        model: The model's name (``RunFacts.model``): the cache key only (the task may be its champion's).
 
     Returns:
         The frame (numeric features as float, others as text, rows without a label dropped) and the

@@ -12,7 +12,7 @@ from portable_mlops.names import Artifacts
 
 @step(enable_cache=False)
 def register_model(
-    model_uri: str, metrics: dict[str, float], task: str = "classification"
+    model_uri: str, metrics: dict[str, float], task: str = "classification", model: str = ""
 ) -> Annotated[str, Artifacts.REGISTRY_VERSION]:
     """Register the model as a new version under the pipeline's model name.
 
@@ -23,6 +23,8 @@ def register_model(
         model_uri: The MLflow URI of the model to register.
         metrics: Holdout metrics, stored in the version's description.
         task: classification or regression: a tag of the registry version and the model version's metadata.
+        model: The model's name (``RunFacts.model``): the cache key only. A re-run of the same model reuses
+            its registration; the same trained model under another ``--model-name`` is registered there.
 
     Returns:
         The registry's version number, as a string.

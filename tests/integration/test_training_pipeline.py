@@ -91,3 +91,17 @@ def test_user_csv_with_text_and_missing_values(first_run, tmp_path: Path) -> Non
     assert result.code == 0, result.stderr[-2000:]
     assert "model 'customers_classifier'" in result.stdout
     assert champion("customers_classifier") == "1"
+
+
+def test_the_same_data_under_another_model_name_registers_that_model_and_a_rerun_reuses_it(first_run) -> None:
+    copy = "breast_cancer_copy"
+    versions_before, champion_before = registry_versions(MODEL), champion(MODEL)
+    result = run_cli("--pipeline", "training", "--model-name", copy)
+    assert result.code == 0, result.stderr[-2000:]
+    assert f"model '{copy}' version 1 (registry v1, classification): PROMOTED to champion" in result.stdout
+    assert champion(copy) == "1"
+    assert (registry_versions(MODEL), champion(MODEL)) == (versions_before, champion_before)  # the other untouched
+    again = run_cli("--pipeline", "training", "--model-name", copy)  # its champion is new: the gate runs again
+    assert again.code == 0, again.stderr[-2000:]
+    assert "gate: version 1 is already the champion" in again.stdout, again.stdout[-2000:]
+    assert registry_versions(copy) == ["1"]  # the re-run registered nothing new
