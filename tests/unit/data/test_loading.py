@@ -81,6 +81,19 @@ def test_split_is_seeded_and_stratified(cancer) -> None:
     assert len(train_a) + len(test_a) == len(cancer)
 
 
+@pytest.mark.parametrize("labels", [["b", "a", "c"], [3, 1, 2], ["yes", "no", "yes"]])
+def test_the_split_is_the_one_stratified_on_the_labels_themselves(labels: list[object]) -> None:
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=600), "label": rng.choice(labels, 600, p=[0.5, 0.3, 0.2])})
+    params = SplitParams(test_size=0.25, seed=11)
+    train, test = split_frame(frame, "label", params)
+    on_labels = train_test_split(frame, test_size=0.25, random_state=11, stratify=frame["label"])
+    pd.testing.assert_frame_equal(train, on_labels[0].reset_index(drop=True))
+    pd.testing.assert_frame_equal(test, on_labels[1].reset_index(drop=True))
+
+
 @pytest.mark.parametrize(
     ("uri", "name"),
     [
