@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from benchmarks import drift, profiling, serving, synth, training
+from benchmarks.common import check
 from benchmarks.report import GOALS, render
 from benchmarks.workspace import workspace
 
@@ -28,6 +29,9 @@ def results() -> dict[str, object]:
     out["drift"] = drift.run(clean_batches=4, shifted_batches=2, shifts=(1.0,))
     with workspace() as space:
         out["training"] = training.overhead(space, 1, warm_up=False)
+        run_args = ["--pipeline", "training", "--model-name", training.MODEL]
+        anatomy = check(space.python("-m", "benchmarks.anatomy", "--", *run_args), "benchmarks.anatomy")
+        out["anatomy"] = json.loads(anatomy.stdout)
         out["serving"] = serving.run(space, 1, requests=30, batches=2, clients=2)
         data = synth.write(3_000, space.root / "synthetic.parquet")
         raw = training.raw_xgboost(space, data)
@@ -56,6 +60,18 @@ def test_cached_rerun_reuses_the_expensive_steps(results: dict) -> None:
         assert set(parts["steps_s"]) == set(steps) and parts["in_steps_s"] > 0 and parts["outside_the_run_s"] > 0
     for key in ("training_overhead_ratio", "cached_rerun_ratio", "per_step_overhead_s"):
         assert data[key]["median"] == data[key]["runs"][0]
+
+
+def test_anatomy_accounts_for_a_run_its_collector_and_its_shutdown(results: dict) -> None:
+    data = results["anatomy"]
+    assert set(data["phases_s"]) >= {  # no --stack: the workspace's stack is active already
+        "importing the pipeline and its steps",
+        "run_pipeline (the facts, the pipeline call and more)",
+        "the summary",
+    }, data
+    assert all(seconds > 0 for seconds in data["phases_s"].values()), data
+    assert 0 < data["in_process_s"] < data["wall_s"] and data["start_and_shutdown_s"] > 0
+    assert data["gc"]["passes"] > 0 and data["default_gc"] is False
 
 
 def test_serving_answers_every_request(results: dict) -> None:
