@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-#: The issue's goals: (section, path to the median, comparison, bound, label).
+#: The goals of issue 17 ("Speed"): (section, path to the median, comparison, bound, label).
 GOALS: list[tuple[str, tuple[str, ...], str, float, str]] = [
-    ("training", ("training_overhead_ratio",), "<=", 1.15, "training pipeline / plain script"),
-    ("training", ("cached_rerun_ratio",), "<=", 0.2, "cached re-run / fresh run"),
-    ("training", ("per_step_overhead_s",), "<=", 0.25, "orchestration overhead per step (s)"),
-    ("scale", ("5000000", "wall_ratio"), "<=", 1.3, "5M rows: pipeline / raw XGBoost, wall time"),
+    ("training", ("training_overhead_ratio",), "<=", 1.3, "training pipeline / plain script"),
+    ("training", ("cached_rerun_ratio",), "<=", 0.4, "cached re-run / fresh run, first milestone"),
+    ("training", ("cached_rerun_ratio",), "<=", 0.25, "cached re-run / fresh run"),
+    ("training", ("per_step_overhead_s",), "<=", 0.5, "orchestration overhead per step (s)"),
+    ("scale", ("5000000", "wall_ratio"), "<=", 1.6, "5M rows: pipeline / raw XGBoost, wall time"),
     ("serving", ("serial_requests_per_s",), ">=", 400, "endpoint, serial single-row requests/s"),
     ("serving", ("serial_p99_ms",), "<=", 15, "endpoint, serial single-row p99 (ms)"),
     ("serving", ("batch_rows_per_s",), ">=", 200_000, "endpoint, rows/s in 1,000-row batches"),

@@ -32,6 +32,10 @@ def results() -> dict[str, object]:
         run_args = ["--pipeline", "training", "--model-name", training.MODEL]
         anatomy = check(space.python("-m", "benchmarks.anatomy", "--", *run_args), "benchmarks.anatomy")
         out["anatomy"] = json.loads(anatomy.stdout)
+        predict = space.python("-m", "benchmarks.predict_anatomy", "--model", training.MODEL, "--rows", "5")
+        out["predict_anatomy"] = json.loads(
+            check(predict, "benchmarks.predict_anatomy").stdout.strip().splitlines()[-1]
+        )
         out["serving"] = serving.run(space, 1, requests=30, batches=2, clients=2)
         data = synth.write(3_000, space.root / "synthetic.parquet")
         raw = training.raw_xgboost(space, data)
@@ -72,6 +76,13 @@ def test_anatomy_accounts_for_a_run_its_collector_and_its_shutdown(results: dict
     assert all(seconds > 0 for seconds in data["phases_s"].values()), data
     assert 0 < data["in_process_s"] < data["wall_s"] and data["start_and_shutdown_s"] > 0
     assert data["gc"]["passes"] > 0 and data["default_gc"] is False
+
+
+def test_predict_anatomy_times_each_layer_of_a_single_row_prediction(results: dict) -> None:
+    data = results["predict_anatomy"]
+    layers = ("pyfunc_predict_ms", "mlflow_schema_enforcement_ms", "model_predict_ms", "preprocessing_ms")
+    assert all(data[k] > 0 for k in (*layers, "estimator_ms")), data
+    assert data["columns"] == 30 and data["rows_timed"] == 5
 
 
 def test_serving_answers_every_request(results: dict) -> None:
