@@ -281,7 +281,10 @@ def split_frame(
     0.9 s at a million text labels)."""
     from sklearn.model_selection import train_test_split
 
-    stratify = pd.factorize(frame[target], sort=True)[0] if task == "classification" else None
+    labels = frame[target]
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # sorted by value, as scikit-learn sorts, not by category
+        labels = labels.astype(labels.cat.categories.dtype)
+    stratify = pd.factorize(labels, sort=True)[0] if task == "classification" else None
     train, test = train_test_split(frame, test_size=params.test_size, random_state=params.seed, stratify=stratify)
     return train.reset_index(drop=True), test.reset_index(drop=True)
 

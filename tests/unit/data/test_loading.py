@@ -81,12 +81,17 @@ def test_split_is_seeded_and_stratified(cancer) -> None:
     assert len(train_a) + len(test_a) == len(cancer)
 
 
-@pytest.mark.parametrize("labels", [["b", "a", "c"], [3, 1, 2], ["yes", "no", "yes"]])
-def test_the_split_is_the_one_stratified_on_the_labels_themselves(labels: list[object]) -> None:
+@pytest.mark.parametrize(
+    "labels", [["b", "a", "c"], [3, 1, 2], ["yes", "no", "yes"], [True, False, True], "categorical"]
+)
+def test_the_split_is_the_one_stratified_on_the_labels_themselves(labels: object) -> None:
     from sklearn.model_selection import train_test_split
 
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=600), "label": rng.choice(labels, 600, p=[0.5, 0.3, 0.2])})
+    values = rng.choice(["b", "a", "c"] if labels == "categorical" else labels, 600, p=[0.5, 0.3, 0.2])  # type: ignore[arg-type]
+    if labels == "categorical":  # categories not in sorted order, as Parquet may keep them
+        values = pd.Categorical(values, categories=["c", "a", "b"])
+    frame = pd.DataFrame({"x": rng.normal(size=600), "label": values})
     params = SplitParams(test_size=0.25, seed=11)
     train, test = split_frame(frame, "label", params)
     on_labels = train_test_split(frame, test_size=0.25, random_state=11, stratify=frame["label"])

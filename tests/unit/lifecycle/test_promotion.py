@@ -101,3 +101,19 @@ def test_the_new_model_is_scored_from_the_evaluations_metrics_not_by_predicting_
     assert seen == ([] if first_run else [len(reference[0])])  # the holdout is never predicted again
     wrong = {**measured, "roc_auc": 0.5}
     assert gate_scores(model, holdout, reference, gate, measured=wrong).holdout == 0.5  # it is what is read
+
+
+def test_a_regressions_gate_and_floor_scores_come_from_the_evaluations_metrics(diabetes) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.evaluation.metrics import compute_metrics
+    from portable_mlops.lifecycle.promotion import gate_scores
+    from portable_mlops.modeling.estimators import build_candidate
+
+    X, y = diabetes.drop(columns=["progression"]), diabetes["progression"]
+    model = build_candidate("ridge", X, 0, task="regression").fit(X.iloc[::2], y.iloc[::2])
+    holdout = (X.iloc[1::2], y.iloc[1::2])
+    gate = GateParams(metric=None)
+    expected = gate_scores(model, holdout, holdout, gate)
+    assert expected.floor_holdout is not None  # rmse is compared, r2 is the floor
+    measured = compute_metrics(model, *holdout)
+    model.predict = None  # nothing may be predicted
+    assert gate_scores(model, holdout, holdout, gate, measured=measured, reference_is_holdout=True) == expected

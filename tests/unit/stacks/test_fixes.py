@@ -44,7 +44,7 @@ def test_zenml_scans_every_installed_distribution_for_every_source(scans: list[i
     assert len(scans) == len(CLASSES)  # the flaw: one full scan per class
 
 
-def test_with_the_fix_one_scan_per_package_and_the_same_sources(scans: list[int]) -> None:
+def test_with_the_fix_one_scan_per_process_and_the_same_sources(scans: list[int]) -> None:
     original = source_utils._get_package_for_module
     expected = [
         (original(cls.__module__), source_utils._get_package_version(original(cls.__module__) or "")) for cls in CLASSES
