@@ -93,7 +93,7 @@ def defined(metric: str, y_true: np.ndarray, classes: list[str]) -> bool:
         return len(y_true) > 1 and bool(np.ptp(np.asarray(y_true, dtype=float)) > 0)
     if not METRICS[metric].needs_classes:
         return len(y_true) > 0
-    present = set(y_true)
+    present = set(pd.unique(np.asarray(y_true)).tolist())
     if len(present) < 2:
         return False
     return len(classes) == 2 or all(c in present for c in classes)
@@ -118,6 +118,24 @@ def true_values(y: Any, model: Any) -> np.ndarray:
     return _labels(y, task_of(model))
 
 
+def as_codes(y_true: np.ndarray, predicted: np.ndarray | None, classes: list[str]) -> tuple[Any, Any, list[Any]]:
+    """True and predicted labels, and the classes, as integer codes in the labels' sorted order.
+
+    Every metric gives the same number on the codes: scikit-learn only compares labels and sorts them,
+    and the codes keep both (one code per distinct label, in the same order). On a million text labels
+    scikit-learn's metrics spend seconds sorting strings, again in every metric; on codes, milliseconds.
+    """
+    parts = [pd.unique(np.asarray(y_true)), np.asarray(classes, dtype=object)]
+    if predicted is not None:
+        parts.append(pd.unique(np.asarray(predicted)))
+    labels = np.unique(np.concatenate(parts).astype(str))
+
+    def code(values: Any) -> np.ndarray:
+        return np.searchsorted(labels, np.asarray(values).astype(str))
+
+    return code(y_true), None if predicted is None else code(predicted), code(classes).tolist()
+
+
 def metrics_from(
     y_true: np.ndarray,
     predicted: np.ndarray,
@@ -125,7 +143,10 @@ def metrics_from(
     classes: list[str],
     task: str = "classification",
 ) -> dict[str, float]:
-    """Every metric of ``task`` in :data:`METRICS` from predictions already made (NaN where one is undefined)."""
+    """Every metric of ``task`` in :data:`METRICS` from predictions already made (NaN where one is undefined);
+    a classification's labels are compared as :func:`as_codes` (the same numbers, faster)."""
+    if task == "classification":
+        y_true, predicted, classes = as_codes(y_true, predicted, classes)
     values = {
         name: metric_value(name, y_true, predicted, proba, classes)
         for name, spec in METRICS.items()

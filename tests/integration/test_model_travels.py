@@ -183,3 +183,54 @@ def test_mlflow_serves_it_from_an_isolated_environment(champion: dict[str, objec
         os.killpg(server.pid, 15)
         server.wait(timeout=60)
         log.close()
+
+
+def test_an_xgboost_model_with_native_categoricals_loads_in_an_environment_of_its_own_requirements(
+    tmp_path: Path,
+) -> None:
+    """XGBoost takes text columns as native categoricals (``NativeCategories``, in the model's own code):
+    saved as the project logs a candidate, it loads in an environment of its requirements and predicts
+    what it predicts here, unseen values and gaps included."""
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    from portable_mlops.data.loading import features
+    from portable_mlops.modeling.estimators import build_candidate
+    from portable_mlops.modeling.tracking import model_code, pip_requirements
+    from tests.conftest import mixed_frame
+
+    frame = mixed_frame()
+    X, y = features(frame, "label"), frame["label"]
+    model = build_candidate("xgboost", X, seed=0).fit(X, y)
+    example = X.dropna().head(5)
+    saved = tmp_path / "model"
+    mlflow.sklearn.save_model(
+        model,
+        str(saved),
+        signature=infer_signature(example, model.predict(example)),
+        input_example=example,
+        pip_requirements=pip_requirements(),
+        code_paths=[str(model_code(tmp_path / "code"))],
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+    )
+    rows = X.head(30).copy()
+    rows.loc[rows.index[:3], "city"] = ["atlantis", None, "north"]
+    rows_file = tmp_path / "rows.json"
+    rows.to_json(rows_file, orient="split", index=False)
+    ours = [str(p) for p in mlflow.pyfunc.load_model(str(saved)).predict(rows)]
+    env = model_env((saved / "requirements.txt").read_text())
+    script = tmp_path / "load.py"
+    script.write_text(LOAD)
+    proc = subprocess.run(
+        [str(env / "bin" / "python"), "-I", str(script), str(rows_file), str(saved)],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert answer["predictions"] == ours
+    assert answer["modules"] == ["portable_mlops", "portable_mlops.modeling", "portable_mlops.modeling.estimators"]
+    assert len(set(ours)) == 2  # both classes: the comparison is not of a constant

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from portable_mlops.data.loading import features
-from portable_mlops.evaluation.metrics import compute_metrics
+from portable_mlops.evaluation.metrics import METRICS, as_codes, compute_metrics, metric_value, metrics_from
 from portable_mlops.evaluation.report import evaluation_report
 from portable_mlops.modeling.estimators import build_candidate
 
@@ -52,3 +52,30 @@ def test_score_equals_the_metric_of_compute_metrics(cancer, metric) -> None:  # 
     assert (
         score(model, X.iloc[1::2], y.iloc[1::2], metric) == compute_metrics(model, X.iloc[1::2], y.iloc[1::2])[metric]
     )
+
+
+@pytest.mark.parametrize(
+    ("y_true", "predicted", "classes"),
+    [
+        (["yes", "no", "no", "yes", "no"], ["yes", "yes", "no", "no", "no"], ["no", "yes"]),
+        (["b", "c", "a", "c", "b", "a"], ["b", "a", "a", "c", "c", "a"], ["a", "b", "c"]),
+        # a true label the model never learned (10 sorts between 1 and 2 as text), and one it never predicts
+        (["1", "10", "2", "1", "2"], ["1", "2", "2", "1", "1"], ["1", "2", "3"]),
+    ],
+)
+def test_metrics_on_codes_equal_the_metrics_on_the_labels(y_true, predicted, classes) -> None:  # type: ignore[no-untyped-def]
+    """The holdout's metrics are computed on integer codes of the labels: every one equals the metric
+    computed on the text labels themselves, exactly."""
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(len(classes)), size=len(y_true))
+    y, p = np.asarray(y_true), np.asarray(predicted)
+    on_codes = metrics_from(y, p, proba, classes)
+    on_labels = {
+        name: metric_value(name, y, p, proba, classes)
+        for name, spec in METRICS.items()
+        if spec.task == "classification"
+    }
+    assert {k: None if np.isnan(v) else v for k, v in on_codes.items()} == on_labels
+    codes_true, codes_pred, class_codes = as_codes(y, p, classes)
+    assert codes_true.tolist() != list(y_true) and len(set(codes_true.tolist())) == len(set(y_true))
+    assert [sorted(set(y_true + predicted + classes))[c] for c in class_codes] == classes

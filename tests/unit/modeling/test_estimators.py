@@ -1,10 +1,11 @@
 """Model behaviour: any labels, raw frames with text and gaps, search, and minimum quality."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from portable_mlops.data.loading import features
-from portable_mlops.modeling.estimators import build_candidate
+from portable_mlops.modeling.estimators import NativeCategories, build_candidate
 
 
 @pytest.mark.parametrize("family", ["logistic_regression", "random_forest", "xgboost"])
@@ -28,3 +29,62 @@ def test_prediction_does_not_depend_on_row_order(cancer) -> None:
     model = build_candidate("logistic_regression", X, seed=0).fit(X, y)
     order = np.random.default_rng(0).permutation(len(X))
     assert (model.predict(X.iloc[order]) == model.predict(X)[order]).all()
+
+
+def test_xgboost_takes_text_as_native_categoricals_not_one_hot_columns(mixed) -> None:
+    X, y = features(mixed, "label"), mixed["label"]
+    model = build_candidate("xgboost", X, seed=0).fit(X, y)
+    prepare, booster = model.estimator_.steps[0][1], model.estimator_.steps[-1][1]
+    assert isinstance(prepare, NativeCategories)
+    coded = prepare.transform(X)
+    assert list(coded.columns) == list(X.columns)  # one column per input: nothing one-hot encoded
+    assert isinstance(coded["city"].dtype, pd.CategoricalDtype)
+    assert list(coded["city"].cat.categories) == ["east", "north", "south"]
+    assert booster.get_booster().feature_types == ["float", "float", "c"]
+    assert booster.get_booster().num_features() == 3
+
+
+def test_native_categories_code_every_frame_as_training_did(mixed) -> None:
+    """A request holding one value, or values in another order, is coded with training's categories; an
+    unseen value and a gap become missing, as a text gap did in training."""
+    X = features(mixed, "label")
+    prepare = NativeCategories().fit(X)
+    alone = pd.DataFrame({"income": [1.0, None], "age": ["30", 40], "city": ["south", "atlantis"]})
+    coded = prepare.transform(alone)
+    assert list(coded["city"].cat.categories) == ["east", "north", "south"]
+    assert coded["city"].cat.codes.tolist() == [2, -1]  # south's code from training; atlantis missing
+    assert coded["income"].isna().tolist() == [False, True]
+    assert coded.dtypes["age"] == "float64" and coded["age"].tolist() == [30.0, 40.0]
+    with pytest.raises(ValueError, match=r"lacks the model's input column\(s\) \['city'\]"):
+        prepare.transform(alone.drop(columns=["city"]))
+    with pytest.raises(ValueError, match="Unable to parse string"):
+        prepare.transform(alone.assign(age=["thirty", 40]))
+
+
+def test_xgboost_predictions_of_one_row_equal_those_in_a_batch(mixed) -> None:
+    X, y = features(mixed, "label"), mixed["label"]
+    model = build_candidate("xgboost", X, seed=0).fit(X, y)
+    batch = model.predict_proba(X)
+    singles = np.vstack([model.predict_proba(X.iloc[[i]]) for i in range(0, len(X), 17)])
+    assert np.allclose(singles, batch[::17])
+
+
+@pytest.mark.parametrize("labels", [["yes", "no", "maybe"], [3, 1, 2], [True, False, True]])
+def test_the_estimator_trains_on_the_label_encoders_own_codes(labels) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.dummy import DummyClassifier
+    from sklearn.preprocessing import LabelEncoder
+
+    from portable_mlops.modeling.estimators import LabelEncodedClassifier
+
+    y = pd.Series(labels * 20)
+    seen = {}
+
+    class Recorder(DummyClassifier):
+        def fit(self, X, y, sample_weight=None):  # type: ignore[no-untyped-def]
+            seen["y"] = np.asarray(y)
+            return super().fit(X, y)
+
+    model = LabelEncodedClassifier(Recorder()).fit(pd.DataFrame({"x": range(len(y))}), y)
+    assert seen["y"].tolist() == LabelEncoder().fit_transform(y.to_numpy()).tolist()
+    assert seen["y"].dtype == np.int64
+    assert list(model.classes_) == sorted(set(labels))
