@@ -37,14 +37,18 @@ def gate_scores(
 
     The holdout is predicted once per run: ``measured`` holds the metrics the evaluation already took on
     it (every metric of the task, on every row) and is used instead of predicting again. A reference set
-    that is this run's holdout (the model's first run, or a replacement) gets the holdout's scores.
+    that is this run's holdout (the model's first run, a replacement, or the same rows again) gets the
+    holdout's scores: a model without ``measured`` (the champion) then predicts those rows once.
     """
+    from functools import cache
+
     from portable_mlops.evaluation.metrics import score
     from portable_mlops.modeling.estimators import task_of
 
     task = task_of(model)
     metric, (floor_metric, _) = str(gate.for_task(task).metric), gate.floor(task)
 
+    @cache
     def on_holdout(name: str) -> float:
         return float(measured[name]) if measured is not None and name in measured else score(model, *holdout, name)
 

@@ -23,15 +23,20 @@ def reference_name(model_name: str) -> str:
     return f"{model_name}__reference_set"
 
 
-def load_reference(model_name: str) -> pd.DataFrame | None:
-    """The model's current reference set (the artifact's newest version), or None before its first run."""
+def _newest(model_name: str) -> Any | None:
+    """The newest version of the model's reference set artifact, or None before its first run."""
     from zenml.client import Client
 
     try:
-        version = Client().get_artifact_version(reference_name(model_name))
+        return Client().get_artifact_version(reference_name(model_name))
     except KeyError:
         return None
-    frame = version.load()
+
+
+def load_reference(model_name: str) -> pd.DataFrame | None:
+    """The model's current reference set (the artifact's newest version), or None before its first run."""
+    version = _newest(model_name)
+    frame = None if version is None else version.load()
     return frame if isinstance(frame, pd.DataFrame) else None
 
 
@@ -55,16 +60,29 @@ def keep_reference(
 
 
 def reference_for(
-    model_name: str, holdout: pd.DataFrame, replace_reason: str | None, run: str, materializer: type | None = None
+    model_name: str,
+    holdout: pd.DataFrame,
+    replace_reason: str | None,
+    run: str,
+    materializer: type | None = None,
+    holdout_hash: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     """The reference set to judge this run's candidate on, and the record if this run made a new one:
     the model's first run keeps its holdout; a replacement (with its reason) keeps this run's holdout;
-    otherwise the current reference set, unchanged. A new one is stored with ``materializer``."""
-    current = load_reference(model_name)
+    otherwise the current reference set, unchanged. A new one is stored with ``materializer``.
+
+    ``holdout`` itself (the same object) is returned whenever the reference set is these rows: also when
+    the stored set's content hash equals ``holdout_hash`` (the same data split the same way), which is
+    then not loaded, and the models are scored on those rows once.
+    """
+    current = _newest(model_name)
     if current is None:
         first = "the model's first run: its holdout is the reference"
         return holdout, keep_reference(model_name, holdout, first, run, materializer)
     if replace_reason:
         reason = f"replaced on purpose: {replace_reason}"
         return holdout, keep_reference(model_name, holdout, reason, run, materializer)
-    return current, None
+    if holdout_hash is not None and current.content_hash == holdout_hash:
+        return holdout, None
+    frame = current.load()
+    return frame, None

@@ -6,6 +6,7 @@ import pandas as pd
 from zenml import get_step_context, log_metadata, step
 
 from materializers import HashedPandasMaterializer
+from materializers.frame import frame_hash
 from portable_mlops.data.loading import features
 from portable_mlops.evaluation.checks import QualityChecks
 from portable_mlops.lifecycle.gate import Decision, Scores
@@ -53,16 +54,19 @@ def promote_model(
     context = get_step_context()
     name = context.model.name
     run = str(context.pipeline_run.id)
-    reference, kept = reference_for(name, test, gate.replace_reference_reason, run, HashedPandasMaterializer)
+    reference, kept = reference_for(
+        name, test, gate.replace_reference_reason, run, HashedPandasMaterializer, holdout_hash=frame_hash(test)
+    )
+    same = reference is test  # the first run's, a replacement, or the same rows as the stored set
     holdout = features(test, source.target), test[source.target]
     reference_rows = features(reference, source.target), reference[source.target]
 
     def scores(champion: object) -> Scores:
-        return gate_scores(champion, holdout, reference_rows, gate)
+        return gate_scores(champion, holdout, reference_rows, gate, reference_is_holdout=same)
 
     task = task_of(model)
     # The new model's holdout scores are the evaluation's metrics: the holdout is not predicted again.
-    mine = gate_scores(model, holdout, reference_rows, gate, measured=metrics, reference_is_holdout=kept is not None)
+    mine = gate_scores(model, holdout, reference_rows, gate, measured=metrics, reference_is_holdout=same)
     decision = promote(active_registry(), name, registry_version, mine, quality.failures, scores, gate, task)
     record: dict[str, Any] = {
         "promotion": decision.model_dump(),

@@ -77,5 +77,6 @@ def test_metrics_on_codes_equal_the_metrics_on_the_labels(y_true, predicted, cla
     }
     assert {k: None if np.isnan(v) else v for k, v in on_codes.items()} == on_labels
     codes_true, codes_pred, class_codes = as_codes(y, p, classes)
+    assert codes_pred is not None and len(set(codes_pred.tolist())) == len(set(predicted))
     assert codes_true.tolist() != list(y_true) and len(set(codes_true.tolist())) == len(set(y_true))
     assert [sorted(set(y_true + predicted + classes))[c] for c in class_codes] == classes

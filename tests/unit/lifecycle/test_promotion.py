@@ -71,6 +71,19 @@ def test_a_champion_that_cannot_score_stops_the_promotion_and_changes_nothing(re
     assert registry.alias("champion") == first and registry.alias("challenger") is None
 
 
+def count_predictions(model):  # type: ignore[no-untyped-def]
+    """The row counts of every ``predict_proba`` call made on ``model`` from now on."""
+    seen: list[int] = []
+    real = model.predict_proba
+
+    def counted(rows):  # type: ignore[no-untyped-def]
+        seen.append(len(rows))
+        return real(rows)
+
+    model.predict_proba = counted
+    return seen
+
+
 @pytest.mark.parametrize("first_run", [False, True])
 def test_the_new_model_is_scored_from_the_evaluations_metrics_not_by_predicting_the_holdout_again(
     cancer, first_run: bool
@@ -88,14 +101,7 @@ def test_the_new_model_is_scored_from_the_evaluations_metrics_not_by_predicting_
     expected = gate_scores(model, holdout, reference, gate)  # predicting both sets
     measured = compute_metrics(model, *holdout)  # what evaluate_model outputs
 
-    seen: list[int] = []
-    real = model.predict_proba
-
-    def counted(rows):  # type: ignore[no-untyped-def]
-        seen.append(len(rows))
-        return real(rows)
-
-    model.predict_proba = counted
+    seen = count_predictions(model)
     mine = gate_scores(model, holdout, reference, gate, measured=measured, reference_is_holdout=first_run)
     assert mine == expected
     assert seen == ([] if first_run else [len(reference[0])])  # the holdout is never predicted again
@@ -117,3 +123,16 @@ def test_a_regressions_gate_and_floor_scores_come_from_the_evaluations_metrics(d
     measured = compute_metrics(model, *holdout)
     model.predict = None  # nothing may be predicted
     assert gate_scores(model, holdout, holdout, gate, measured=measured, reference_is_holdout=True) == expected
+
+
+def test_a_champion_judged_on_a_reference_set_of_the_holdouts_rows_predicts_them_once(cancer) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.lifecycle.promotion import gate_scores
+    from portable_mlops.modeling.estimators import build_candidate
+
+    X, y = cancer.drop(columns=["diagnosis"]), cancer["diagnosis"]
+    champion = build_candidate("logistic_regression", X, 0).fit(X.iloc[::2], y.iloc[::2])
+    holdout = (X.iloc[1::2], y.iloc[1::2])
+    expected = gate_scores(champion, holdout, holdout, GateParams())
+    seen = count_predictions(champion)
+    assert gate_scores(champion, holdout, holdout, GateParams(), reference_is_holdout=True) == expected
+    assert seen == [len(holdout[0])]
