@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 
 from portable_mlops.data.sources import BUILTIN_PREFIX, CHAMPION_HOLDOUT
@@ -113,7 +114,8 @@ def _mixed_numeric(series: pd.Series) -> tuple[int, list[str]] | None:
     if present.empty:
         return None
     if len(present) > 10_000:  # a random sample settles plain text columns without parsing every value
-        sample = present.sample(2_000, random_state=0)
+        # positions drawn by NumPy's Generator (O(sample)): Series.sample permutes every row first
+        sample = present.iloc[np.random.default_rng(0).choice(len(present), 2_000, replace=False)]
         if pd.to_numeric(sample, errors="coerce").isna().mean() > 0.5:
             return None
     as_number = pd.to_numeric(present, errors="coerce")
@@ -144,7 +146,9 @@ def prepare_frame(frame: pd.DataFrame, target: str, require_target: bool = True,
         raise DataSourceError(f"the data has only the target column '{target}'; it needs at least one feature column")
     if not require_target:
         return _normalise(frame.copy(), target).reset_index(drop=True)
-    out = frame.loc[frame[target].notna()].copy()
+    labelled = frame[target].notna()
+    # pandas copies on write: the caller's frame never changes, so only a filter makes a new frame
+    out = frame.copy(deep=False) if labelled.all() else frame.loc[labelled]
     if out.empty:
         raise DataSourceError(f"every value of target column '{target}' is missing; fill in the labels")
     if resolve_task(out[target], target, task) == "regression":

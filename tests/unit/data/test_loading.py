@@ -66,6 +66,30 @@ def test_numeric_column_with_stray_text_is_named(mixed) -> None:
         prepare_frame(bad, "label")
 
 
+def test_a_large_numeric_column_with_stray_text_is_named_from_its_sample() -> None:
+    """Past 10,000 values a sample decides whether a text column is mostly numbers; then every value is checked."""
+    frame = pd.DataFrame({"age": [str(i % 90) for i in range(30_000)], "label": ["a", "b"] * 15_000})
+    frame.loc[[7, 20_000], "age"] = ["forty", "n/a"]
+    with pytest.raises(DataSourceError, match=r"column 'age' is numeric but 2 value\(s\) are not numbers"):
+        prepare_frame(frame, "label")
+    text = pd.DataFrame({"city": ["north", "south", "12"] * 10_000, "label": ["a", "b", "a"] * 10_000})
+    assert prepare_frame(text, "label")["city"].tolist()[:3] == ["north", "south", "12"]
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_the_callers_frame_is_never_changed(mixed, gaps: bool) -> None:  # type: ignore[no-untyped-def]
+    frame = mixed.assign(flag=[True, False] * (len(mixed) // 2), count=range(len(mixed)))
+    if gaps:
+        frame.loc[:4, "label"] = None
+    before = frame.copy(deep=True)
+    prepared = prepare_frame(frame, "label")
+    pd.testing.assert_frame_equal(frame, before)
+    first = 5 if gaps else 0  # the first labelled row
+    assert prepared["count"].dtype == "float64" and prepared["count"].iloc[0] == first
+    assert prepared["flag"].iloc[0] == str(frame["flag"].iloc[first])
+    assert len(prepared) == len(frame) - (5 if gaps else 0)
+
+
 def test_rows_without_label_are_dropped(mixed) -> None:
     mixed.loc[:9, "label"] = None
     assert len(prepare_frame(mixed, "label")) == len(mixed) - 10
