@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from sklearn.inspection import permutation_importance
-from sklearn.model_selection import train_test_split
 
 from portable_mlops.evaluation.metrics import finite_or_none, score
 from portable_mlops.modeling.estimators import task_of
@@ -57,9 +56,18 @@ def diagnostic_sample(
     """
     if len(frame) <= rows:
         return frame
-    counts = frame[target].value_counts()
-    stratify = frame[target] if stratified and counts.min() >= 2 else None
-    return train_test_split(frame, train_size=rows, stratify=stratify, random_state=seed)[0]
+    rng = np.random.default_rng(seed)
+    if not stratified:
+        return frame.iloc[np.sort(rng.choice(len(frame), rows, replace=False))]
+    # Each class gets its share of ``rows`` (the remainder to the largest fractions), its rows drawn by
+    # NumPy's Generator: O(sample) per class, where a shuffle-split permutes every row (2 s at 1.25M).
+    codes, _ = pd.factorize(frame[target], sort=True, use_na_sentinel=False)
+    counts = np.bincount(codes)
+    exact = counts * rows / len(frame)
+    share = np.floor(exact).astype(int)
+    share[np.argsort(-(exact - share), kind="stable")[: rows - int(share.sum())]] += 1
+    picked = [rng.choice(np.flatnonzero(codes == code), take, replace=False) for code, take in enumerate(share) if take]
+    return frame.iloc[np.sort(np.concatenate(picked))]
 
 
 def feature_importance(

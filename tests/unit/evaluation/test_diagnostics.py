@@ -68,3 +68,21 @@ def test_diagnostic_sample_is_stratified_seeded_and_capped(cancer) -> None:  # t
     share = cancer["diagnosis"].value_counts(normalize=True)
     assert (small["diagnosis"].value_counts(normalize=True) - share).abs().max() < 0.01
     assert diagnostic_sample(cancer, "diagnosis", 10_000) is cancer
+
+
+def test_a_large_holdouts_diagnostic_sample_keeps_each_class_share_to_a_row() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from portable_mlops.evaluation.diagnostics import diagnostic_sample
+
+    rng = np.random.default_rng(3)
+    labels = rng.choice(["a", "b", "c"], size=300_000, p=[0.7, 0.25, 0.05])
+    frame = pd.DataFrame({"x": np.arange(300_000), "label": labels})
+    small = diagnostic_sample(frame, "label", 10_000)
+    assert len(small) == 10_000 and small["x"].is_unique and small.equals(diagnostic_sample(frame, "label", 10_000))
+    expected = frame["label"].value_counts() * 10_000 / len(frame)
+    assert ((small["label"].value_counts() - expected).abs() < 1).all()
+    assert not small.equals(diagnostic_sample(frame, "label", 10_000, seed=1))
+    plain = diagnostic_sample(frame, "label", 10_000, stratified=False)
+    assert len(plain) == 10_000 and plain["x"].is_unique
