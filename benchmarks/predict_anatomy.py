@@ -6,8 +6,8 @@
 Loads ``models:/<model>@champion`` from the active stack's MLflow registry and times, per single row of
 the model's own holdout (mean over ``--rows`` rows, milliseconds): MLflow's ``pyfunc`` predict (what the
 scoring server and MLServer's MLflow runtime call), MLflow's schema enforcement alone, the project's
-model (``predict``), its preprocessing (the scikit-learn ``ColumnTransformer``) and its estimator on
-preprocessed rows. Prints one JSON object.
+model (``predict``), its preprocessing (scikit-learn's ``ColumnTransformer``, or ``NativeCategories`` for
+XGBoost) and its estimator on preprocessed rows. Prints one JSON object.
 """
 
 from __future__ import annotations
