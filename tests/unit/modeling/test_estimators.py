@@ -36,11 +36,9 @@ def test_xgboost_takes_text_as_native_categoricals_not_one_hot_columns(mixed) ->
     model = build_candidate("xgboost", X, seed=0).fit(X, y)
     prepare, booster = model.estimator_.steps[0][1], model.estimator_.steps[-1][1]
     assert isinstance(prepare, NativeCategories)
-    coded = prepare.transform(X)
-    assert list(coded.columns) == list(X.columns)  # one column per input: nothing one-hot encoded
-    assert isinstance(coded["city"].dtype, pd.CategoricalDtype)
-    assert list(coded["city"].cat.categories) == ["east", "north", "south"]
-    assert booster.get_booster().feature_types == ["float", "float", "c"]
+    assert list(prepare.categories_["city"]) == ["east", "north", "south"]
+    assert prepare.transform(X).shape == X.shape  # one column per input: nothing one-hot encoded
+    assert booster.get_booster().feature_types == ["q", "q", "c"]
     assert booster.get_booster().num_features() == 3
 
 
@@ -51,14 +49,28 @@ def test_native_categories_code_every_frame_as_training_did(mixed) -> None:
     prepare = NativeCategories().fit(X)
     alone = pd.DataFrame({"income": [1.0, None], "age": ["30", 40], "city": ["south", "atlantis"]})
     coded = prepare.transform(alone)
-    assert list(coded["city"].cat.categories) == ["east", "north", "south"]
-    assert coded["city"].cat.codes.tolist() == [2, -1]  # south's code from training; atlantis missing
-    assert coded["income"].isna().tolist() == [False, True]
-    assert coded.dtypes["age"] == "float64" and coded["age"].tolist() == [30.0, 40.0]
+    assert coded[0, 2] == 2.0 and np.isnan(coded[1, 2])  # south's code from training; atlantis missing
+    assert coded[0, 0] == 1.0 and np.isnan(coded[1, 0])
+    assert coded[:, 1].tolist() == [30.0, 40.0]
+    reordered = alone[["city", "age", "income"]].iloc[::-1]
+    assert np.array_equal(prepare.transform(reordered), coded[::-1], equal_nan=True)
     with pytest.raises(ValueError, match=r"lacks the model's input column\(s\) \['city'\]"):
         prepare.transform(alone.drop(columns=["city"]))
     with pytest.raises(ValueError, match="Unable to parse string"):
         prepare.transform(alone.assign(age=["thirty", 40]))
+
+
+def test_xgboost_with_native_categories_predicts_as_on_a_frame_of_pandas_categoricals(mixed) -> None:
+    """The same booster settings trained on the frame's pandas categoricals (XGBoost's other documented
+    input) predict the same probabilities: the codes are XGBoost's categories."""
+    from xgboost import XGBClassifier
+
+    X, y = features(mixed, "label"), mixed["label"]
+    model = build_candidate("xgboost", X, seed=0).fit(X, y)
+    frame = X.assign(city=pd.Categorical(X["city"], categories=["east", "north", "south"]))
+    reference = XGBClassifier(tree_method="hist", enable_categorical=True, random_state=0, n_jobs=1, verbosity=0)
+    reference.fit(frame, (y == "yes").astype(int))
+    assert np.allclose(model.predict_proba(X)[:, 1], reference.predict_proba(frame)[:, 1])
 
 
 def test_xgboost_predictions_of_one_row_equal_those_in_a_batch(mixed) -> None:
