@@ -144,15 +144,18 @@ class NativeCategories(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 f"the frame lacks the model's input column(s) {missing}; send every column the model was trained on"
             )
         out = np.empty((len(X), len(self.feature_names_in_)), dtype="float64")
+        numbers = [i for i, c in enumerate(self.feature_names_in_) if c not in self.categories_]
+        columns = X[self.feature_names_in_[numbers]]
+        if all(pd.api.types.is_float_dtype(t) and isinstance(t, np.dtype) for t in columns.dtypes):
+            out[:, numbers] = columns.to_numpy(dtype="float64")  # one block copy: what a served row has
+        else:
+            for i, column in zip(numbers, columns.columns, strict=True):  # text that is no number: refused
+                out[:, i] = pd.to_numeric(columns[column]).to_numpy(dtype="float64", na_value=np.nan)
         for i, column in enumerate(self.feature_names_in_):
             if column in self.categories_:
                 codes = self.categories_[column].get_indexer(X[column]).astype("float64")
                 codes[codes < 0] = np.nan  # unseen or missing
                 out[:, i] = codes
-            else:
-                out[:, i] = pd.to_numeric(X[column]).to_numpy(
-                    dtype="float64", na_value=np.nan
-                )  # text that is no number: refused
         return out
 
 
