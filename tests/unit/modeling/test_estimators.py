@@ -16,6 +16,14 @@ def test_every_family_trains_on_text_gaps_and_string_labels(family, mixed) -> No
     assert model.predict_proba(X).shape == (len(X), 2)
 
 
+@pytest.mark.parametrize("family", ["logistic_regression", "random_forest", "xgboost"])
+def test_predicted_labels_are_the_label_encoders_own(family, mixed) -> None:  # type: ignore[no-untyped-def]
+    X, y = features(mixed, "label"), mixed["label"]
+    model = build_candidate(family, X, seed=0).fit(X, y)
+    expected = model.encoder_.inverse_transform(model.estimator_.predict(X))
+    assert model.predict(X).tolist() == expected.tolist() and set(expected) == {"yes", "no"}
+
+
 def test_unseen_category_at_prediction_is_tolerated(mixed) -> None:
     X, y = features(mixed, "label"), mixed["label"]
     model = build_candidate("xgboost", X, seed=0).fit(X, y)
@@ -100,3 +108,44 @@ def test_the_estimator_trains_on_the_label_encoders_own_codes(labels) -> None:  
     assert seen["y"].tolist() == LabelEncoder().fit_transform(y.to_numpy()).tolist()
     assert seen["y"].dtype == np.int64
     assert list(model.classes_) == sorted(set(labels))
+
+
+def frames_to_compare(mixed, cancer) -> list[tuple[pd.DataFrame, pd.DataFrame]]:  # type: ignore[no-untyped-def]
+    """(training frame, frame to transform) pairs: gaps, unseen and missing text, one row, no text, only
+    text, a numeric column with no value at all."""
+    X = features(mixed, "label")
+    odd = X.head(6).copy()
+    odd["city"] = ["atlantis", None, "north", "south", "east", "north"]
+    odd.loc[odd.index[:2], ["income", "age"]] = np.nan
+    numbers = features(cancer, "diagnosis")
+    empty = X.assign(blank=np.nan)
+    return [
+        (X, X),
+        (X, odd),
+        (X, odd.iloc[[0]]),
+        (numbers, numbers.iloc[::7]),
+        (X[["city"]], odd[["city"]]),
+        (empty, empty.head(9)),
+    ]
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_the_preprocessor_gives_scikit_learns_matrix_number_for_number(mixed, cancer, scale: bool) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.modeling.estimators import Preprocessor, preprocessor
+
+    for train, rows in frames_to_compare(mixed, cancer):
+        ours = Preprocessor(scale=scale).fit(train).transform(rows)
+        theirs = preprocessor(train, scale).fit(train).transform(rows)
+        assert ours.shape == theirs.shape
+        assert np.array_equal(ours, theirs), (list(train.columns), len(rows))
+
+
+def test_linear_models_and_forests_use_the_numpy_preprocessor(mixed) -> None:
+    from portable_mlops.modeling.estimators import Preprocessor
+
+    X, y = features(mixed, "label"), mixed["label"]
+    for family, scaled in (("logistic_regression", True), ("random_forest", False)):
+        prepare = build_candidate(family, X, seed=0).fit(X, y).estimator_.steps[0][1]
+        assert isinstance(prepare, Preprocessor) and prepare.scale is scaled
+        with pytest.raises(ValueError, match=r"lacks the model's input column\(s\) \['city'\]"):
+            prepare.transform(X.drop(columns=["city"]))
