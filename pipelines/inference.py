@@ -5,9 +5,10 @@ from zenml import pipeline
 from portable_mlops.names import Pipelines
 from portable_mlops.params import DataSource, DriftParams, RunFacts, ScoringParams, ValidationParams
 from steps import detect_drift, load_data, predict_batch, profile_data, validate_data
+from steps.cache import CODE_CACHE_POLICY
 
 
-@pipeline(name=Pipelines.INFERENCE)
+@pipeline(name=Pipelines.INFERENCE, cache_policy=CODE_CACHE_POLICY)
 def inference_pipeline(
     source: DataSource,
     validation: ValidationParams = ValidationParams(),

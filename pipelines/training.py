@@ -22,9 +22,10 @@ from steps import (
     train_candidates,
     validate_data,
 )
+from steps.cache import CODE_CACHE_POLICY
 
 
-@pipeline(name=Pipelines.TRAINING)
+@pipeline(name=Pipelines.TRAINING, cache_policy=CODE_CACHE_POLICY)
 def training_pipeline(
     source: DataSource,
     split: SplitParams = SplitParams(),
