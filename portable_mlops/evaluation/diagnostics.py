@@ -60,7 +60,7 @@ def diagnostic_sample(
     if not stratified:
         return frame.iloc[np.sort(rng.choice(len(frame), rows, replace=False))]
     # Each class gets its share of ``rows`` (the remainder to the largest fractions), its rows drawn by
-    # NumPy's Generator: O(sample) per class, where a shuffle-split permutes every row (2 s at 1.25M).
+    # NumPy's Generator from that class's positions: a shuffle-split permuted every row (2 s at 1.25M).
     codes, _ = pd.factorize(frame[target], sort=True, use_na_sentinel=False)
     counts = np.bincount(codes)
     exact = counts * rows / len(frame)

@@ -148,7 +148,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             scaler = numeric.named_steps.get("scale")
             self.means_ = None if scaler is None else np.asarray(scaler.mean_, dtype="float64")
             self.scales_ = None if scaler is None else np.asarray(scaler.scale_, dtype="float64")
-        self.categories_ = [pd.Index(c) for c in text.named_steps["encode"].categories_] if self.text_ else []
+        # object Indexes: pandas would back an Index of text with pyarrow, which a model's environment lacks
+        self.categories_ = (
+            [pd.Index(c, dtype=object) for c in text.named_steps["encode"].categories_] if self.text_ else []
+        )
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -163,7 +166,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         blocks = [numbers]
         for column, categories in zip(self.text_, self.categories_, strict=True):
             values = X[column]
-            codes = categories.get_indexer(values.where(values.notna(), MISSING_TEXT))
+            codes = categories.get_indexer(values.astype(object).where(values.notna(), MISSING_TEXT))
             onehot = np.zeros((len(X), len(categories)), dtype="float64")
             known = codes >= 0  # an unseen value: all zeros
             onehot[np.flatnonzero(known), codes[known]] = 1.0
@@ -194,7 +197,7 @@ class NativeCategories(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.categories_: dict[Any, pd.Index] = {
-            column: pd.Index(sorted(X[column].dropna().unique().tolist(), key=str))
+            column: pd.Index(sorted(X[column].dropna().unique().tolist(), key=str), dtype=object)  # no pyarrow
             for column, kind in zip(X.columns, feature_types(X), strict=True)
             if kind == "c"
         }

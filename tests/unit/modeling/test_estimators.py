@@ -1,5 +1,7 @@
 """Model behaviour: any labels, raw frames with text and gaps, search, and minimum quality."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -112,14 +114,24 @@ def test_the_estimator_trains_on_the_label_encoders_own_codes(labels) -> None:  
 
 def frames_to_compare(mixed, cancer) -> list[tuple[pd.DataFrame, pd.DataFrame]]:  # type: ignore[no-untyped-def]
     """(training frame, frame to transform) pairs: gaps, unseen and missing text, one row, no text, only
-    text, a numeric column with no value at all."""
+    text, a numeric column with no value at all, and the dtypes a request may arrive in."""
     X = features(mixed, "label")
     odd = X.head(6).copy()
     odd["city"] = ["atlantis", None, "north", "south", "east", "north"]
     odd.loc[odd.index[:2], ["income", "age"]] = np.nan
     numbers = features(cancer, "diagnosis")
     empty = X.assign(blank=np.nan)
+    # what a request may carry: text as Python objects with None, or as a categorical with a gap; whole
+    # numbers as a nullable integer column with NA; the columns in another order
+    served = odd.assign(
+        city=pd.Series(["north", None, "atlantis", "east", None, "south"], index=odd.index, dtype=object),
+        age=pd.array([30, None, 41, 52, 18, 77], dtype="Int64"),
+    )
+    categorical = odd.assign(city=pd.Categorical(["north", None, "east", "north", "south", "south"]))
     return [
+        (X, served),
+        (X, served[["city", "age", "income"]]),
+        (X, categorical),
         (X, X),
         (X, odd),
         (X, odd.iloc[[0]]),
@@ -135,9 +147,24 @@ def test_the_preprocessor_gives_scikit_learns_matrix_number_for_number(mixed, ca
 
     for train, rows in frames_to_compare(mixed, cancer):
         ours = Preprocessor(scale=scale).fit(train).transform(rows)
-        theirs = preprocessor(train, scale).fit(train).transform(rows)
+        # scikit-learn's imputer takes only NaN as missing in a column of Python objects: it scored a
+        # served None as an unseen value (all zeros), not as the gap training learned. Ours takes None
+        # as a gap; scikit-learn is given what training had (NaN) to compare.
+        as_trained = rows.astype(object).where(rows.notna(), np.nan).astype(rows.dtypes.to_dict())
+        theirs = preprocessor(train, scale).fit(train).transform(as_trained)
         assert ours.shape == theirs.shape
         assert np.array_equal(ours, theirs), (list(train.columns), len(rows))
+
+
+def test_a_text_gap_sent_as_none_is_the_gap_training_learned(mixed) -> None:  # type: ignore[no-untyped-def]
+    from portable_mlops.modeling.estimators import MISSING_TEXT, Preprocessor
+
+    X = features(mixed, "label")
+    prepare = Preprocessor().fit(X)
+    row = X.head(1).astype({"city": object})
+    row.loc[row.index[0], "city"] = None
+    gap = list(prepare.categories_[0]).index(MISSING_TEXT)
+    assert prepare.transform(row)[0, 2 + gap] == 1.0  # the learned gap's column, after the two numbers
 
 
 def test_linear_models_and_forests_use_the_numpy_preprocessor(mixed) -> None:
@@ -149,3 +176,41 @@ def test_linear_models_and_forests_use_the_numpy_preprocessor(mixed) -> None:
         assert isinstance(prepare, Preprocessor) and prepare.scale is scaled
         with pytest.raises(ValueError, match=r"lacks the model's input column\(s\) \['city'\]"):
             prepare.transform(X.drop(columns=["city"]))
+
+
+BLOCKED_PYARROW = """
+import pickle, sys
+
+class NoPyarrow:  # importing pyarrow fails, as in an environment without it
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "pyarrow":
+            raise ImportError("no pyarrow in this environment")
+
+sys.meta_path.insert(0, NoPyarrow())
+import pandas as pd
+model = pickle.load(open(sys.argv[1], "rb"))
+rows = pd.read_json(sys.argv[2], orient="split")
+assert "pyarrow" not in sys.modules
+print(",".join(str(p) for p in model.predict(rows)))
+"""
+
+
+@pytest.mark.parametrize("family", ["logistic_regression", "random_forest", "xgboost"])
+def test_a_model_loads_and_predicts_without_pyarrow(family, mixed, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The model's code needs only numpy, pandas, scikit-learn and xgboost: nothing it pickles (a text
+    column's categories included) may be backed by pyarrow, which pandas uses for text when it is there."""
+    import pickle
+    import subprocess
+    import sys
+
+    X, y = features(mixed, "label"), mixed["label"]
+    model = build_candidate(family, X, seed=0).fit(X, y)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    X.head(20).to_json(tmp_path / "rows.json", orient="split", index=False)
+    script = tmp_path / "load.py"
+    script.write_text(BLOCKED_PYARROW)
+    args = [sys.executable, str(script), str(tmp_path / "model.pkl"), str(tmp_path / "rows.json")]
+    root = str(Path(__file__).resolve().parents[3])  # the model's own code, as its code_paths provide it
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=120, env={"PYTHONPATH": root})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().split(",") == [str(p) for p in model.predict(X.head(20))]
