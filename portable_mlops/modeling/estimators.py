@@ -87,8 +87,9 @@ class LabelEncodedClassifier(ClassifierMixin, TabularModel):  # type: ignore[mis
 def preprocessor(frame: pd.DataFrame, scale: bool) -> ColumnTransformer:
     """Impute, scale (optionally) and one-hot encode, by column type of ``frame``: scikit-learn's
     ``ColumnTransformer``, which :class:`Preprocessor` fits and then applies with NumPy alone."""
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    categorical = [c for c in frame.columns if c not in numeric]
+    kinds = dict(zip(frame.columns, feature_types(frame), strict=True))
+    numeric = [c for c in frame.columns if kinds[c] == "q"]
+    categorical = [c for c in frame.columns if kinds[c] == "c"]
     numeric_steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median", keep_empty_features=True))]
     if scale:
         numeric_steps.append(("scale", StandardScaler()))
@@ -135,7 +136,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.scale = scale
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> Preprocessor:
-        fitted = preprocessor(X, self.scale).fit(X)
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Fit, and return scikit-learn's own matrix of ``X`` (the same as :meth:`transform`'s): the training
+        frame is transformed once, not twice."""
+        fitted = preprocessor(X, self.scale)
+        matrix = fitted.fit_transform(X)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         numeric, text = fitted.named_transformers_["numeric"], fitted.named_transformers_["categorical"]
@@ -152,7 +160,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.categories_ = (
             [pd.Index(c, dtype=object) for c in text.named_steps["encode"].categories_] if self.text_ else []
         )
-        return self
+        return np.asarray(matrix, dtype="float64")
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         require_columns(X, self.feature_names_in_)

@@ -154,6 +154,8 @@ def test_the_preprocessor_gives_scikit_learns_matrix_number_for_number(mixed, ca
         theirs = preprocessor(train, scale).fit(train).transform(as_trained)
         assert ours.shape == theirs.shape
         assert np.array_equal(ours, theirs), (list(train.columns), len(rows))
+        fitted = Preprocessor(scale=scale)
+        assert np.array_equal(fitted.fit_transform(train), fitted.transform(train))  # fitting's own matrix
 
 
 def test_a_text_gap_sent_as_none_is_the_gap_training_learned(mixed) -> None:  # type: ignore[no-untyped-def]
