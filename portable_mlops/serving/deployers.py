@@ -243,9 +243,17 @@ def model_servers(deployer: Any, model_name: str) -> list[Any]:
 
     Filtered here by the service's own config: ZenML's ``find_model_server(model_name=...)`` matches
     only services linked to the model's newest ZenML version, so it misses the running endpoint as
-    soon as a newer (unpromoted) version exists.
+    soon as a newer (unpromoted) version exists. And by the service's type: ZenML's
+    ``find_model_server()`` lists the services of every deployer in the store, so after ``zenml stack
+    set`` another stack's endpoint (an MLflow server, when this stack's deployer runs MLServer) would
+    be taken as this one's: reused as the deployment, stopped by a rollout, asked by batch scoring in
+    a protocol it does not speak. A service is this deployer's when its type's flavor is the deployer's.
     """
-    return [s for s in deployer.find_model_server() if getattr(s.config, "model_name", None) == model_name]
+    return [
+        s
+        for s in deployer.find_model_server()
+        if getattr(s.config, "model_name", None) == model_name and s.SERVICE_TYPE.flavor == deployer.flavor
+    ]
 
 
 def served_version(service: Any) -> str | None:

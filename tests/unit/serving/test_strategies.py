@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from zenml.models.v2.misc.service import ServiceType
 
 from portable_mlops.serving.deployers import DeploymentError, Plan, model_servers
 from portable_mlops.serving.strategies import blue_green, in_place
@@ -21,6 +22,12 @@ class FakeService:
     running: bool = True
     uuid: uuid.UUID = field(default_factory=uuid.uuid4)
     applied: int = 0
+    #: The flavor of the deployer that started it (ZenML's MLflow server's, by default).
+    flavor: str = "mlflow"
+
+    @property
+    def SERVICE_TYPE(self) -> ServiceType:  # noqa: N802 (a class attribute on ZenML's services)
+        return ServiceType(name=f"{self.flavor}-deployment", type="model-serving", flavor=self.flavor)
 
     def start(self, timeout: int) -> None:
         """Re-apply this service's spec (what an in-place rollback does)."""
@@ -47,7 +54,10 @@ class FakeService:
 
 
 class FakeDeployer:
-    """Test double of a ZenML model deployer: keeps services in a list, records deletions."""
+    """Test double of a ZenML model deployer: keeps services in a list, records deletions. Like ZenML's,
+    its ``find_model_server()`` lists every service in the store, whichever deployer started it."""
+
+    flavor = "mlflow"
 
     def __init__(self, services: list[FakeService], start_ok: bool = True) -> None:
         self.services = services
@@ -78,6 +88,17 @@ def test_new_service_replaces_old_after_smoke_check() -> None:
     new = blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
     assert deployer.deleted == [old.uuid]
     assert model_servers(deployer, "m") == [new] and other in deployer.services
+
+
+def test_another_deployers_endpoint_is_neither_this_deployers_nor_replaced() -> None:
+    """After ``zenml stack set``: the store still lists the other stack's endpoint of the same model."""
+    other_stack = FakeService("m", "http://127.0.0.1:9200", flavor="pmlops_mlserver")
+    old = FakeService("m", "http://127.0.0.1:9000")
+    deployer = FakeDeployer([other_stack, old])
+    assert model_servers(deployer, "m") == [old]
+    new = blue_green(deployer, PLAN, "m", smoke=lambda s: None, timeout=5, start=deployer.start)
+    assert deployer.deleted == [old.uuid] and other_stack in deployer.services
+    assert model_servers(deployer, "m") == [new]
 
 
 def test_failed_smoke_check_keeps_the_old_service() -> None:
