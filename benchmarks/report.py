@@ -14,6 +14,9 @@ GOALS: list[tuple[str, tuple[str, ...], str, float, str]] = [
     ("serving", ("serial_requests_per_s",), ">=", 400, "endpoint, serial single-row requests/s"),
     ("serving", ("serial_p99_ms",), "<=", 15, "endpoint, serial single-row p99 (ms)"),
     ("serving", ("batch_rows_per_s",), ">=", 200_000, "endpoint, rows/s in 1,000-row batches"),
+    ("serving_mlserver", ("serial_requests_per_s",), ">=", 400, "MLServer endpoint, serial single-row requests/s"),
+    ("serving_mlserver", ("serial_p99_ms",), "<=", 15, "MLServer endpoint, serial single-row p99 (ms)"),
+    ("serving_mlserver", ("batch_rows_per_s",), ">=", 200_000, "MLServer endpoint, rows/s in 1,000-row batches"),
     ("profiling", ("profile_rows_per_s",), ">=", 1_000_000, "whylogs profiling rows/s, 30 numeric columns"),
 ]
 
@@ -116,7 +119,7 @@ def render(document: dict[str, Any]) -> str:
         median = value["median"] if isinstance(value, dict) else value
         met = median <= bound if op == "<=" else median >= bound
         out.append(f"| {label} {op} {_num(bound)} | {_fmt(value)} | {'yes' if met else 'no'} |")
-    for section in ("training", "scale", "serving", "profiling", "drift", "images", "compile"):
+    for section in ("training", "scale", "serving", "serving_mlserver", "profiling", "drift", "images", "compile"):
         if section not in results:
             continue
         out += ["", f"## {section}", ""]

@@ -22,7 +22,7 @@ from benchmarks import profiling
 from benchmarks.common import ROOT
 from benchmarks.report import render
 
-SECTIONS = ("profiling", "drift", "images", "training", "scale", "serving", "compile")
+SECTIONS = ("profiling", "drift", "images", "training", "scale", "serving", "serving_mlserver", "compile")
 PACKAGES = ("zenml", "mlflow", "whylogs", "scikit-learn", "xgboost", "pandas", "numpy", "kfp")
 
 
@@ -100,12 +100,14 @@ def run_sections(only: tuple[str, ...], quick: bool, repeats: int | None) -> dic
         from benchmarks import drift
 
         section("drift", lambda: drift.run(plan["drift_batches"], plan["drift_batches"] // 4))
-    if {"training", "scale", "serving"} & set(chosen):
+    if {"training", "scale", "serving", "serving_mlserver"} & set(chosen):
         with workspace() as space:
             if "training" in chosen:
                 section("training", lambda: training.overhead(space, n, warm_up=not quick))
             if "serving" in chosen:
                 section("serving", lambda: serving.run(space, n, plan["requests"], plan["batches"]))
+            if "serving_mlserver" in chosen:
+                section("serving_mlserver", lambda: serving.run_mlserver(space, n, plan["requests"], plan["batches"]))
             if "scale" in chosen:
                 section("scale", lambda: training.scale(space, plan["scale_rows"], 1 if quick else min(n, 2)))
     if "compile" in chosen:

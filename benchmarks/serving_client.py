@@ -2,7 +2,9 @@
 
 Runs in the benchmark workspace's environment (it reads the deployed service from ZenML):
 python -m benchmarks.serving_client --url http://127.0.0.1:PORT/invocations --requests 2000
-Prints one JSON object.
+python -m benchmarks.serving_client --protocol v2 --url http://127.0.0.1:PORT/v2/models/classifier/infer
+Bodies are built before the clock starts, in the endpoint's protocol: MLflow's ``dataframe_split``
+(MLflow's scoring server) or the V2 inference protocol (MLServer). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import pandas as pd
 
 import portable_mlops.compat  # noqa: F401
 from portable_mlops.data.loading import load_builtin
-from portable_mlops.serving.client import payload
+from portable_mlops.serving.client import payload, v2_request
+
+#: Request body of a frame, per protocol.
+BODIES = {"mlflow": payload, "v2": v2_request}
 
 
 class Connection:
@@ -105,9 +110,9 @@ def concurrent(url: str, bodies: list[bytes], clients: int) -> dict[str, Any]:
     }
 
 
-def batches(url: str, frame: pd.DataFrame, size: int, count: int) -> dict[str, Any]:
+def batches(url: str, frame: pd.DataFrame, size: int, count: int, protocol: str = "mlflow") -> dict[str, Any]:
     """``count`` requests of ``size`` rows each, serially."""
-    body = json.dumps(payload(frame.iloc[:size])).encode()
+    body = json.dumps(BODIES[protocol](frame.iloc[:size])).encode()
     connection = Connection(url)
     connection.post(body)
     start = time.perf_counter()
@@ -157,19 +162,20 @@ def deployed_model_uri() -> str:
 @click.option("--clients", type=int, default=8)
 @click.option("--batch-rows", type=int, default=1000)
 @click.option("--batches", "batch_count", type=int, default=100)
-def main(url: str, count: int, clients: int, batch_rows: int, batch_count: int) -> None:
+@click.option("--protocol", type=click.Choice(sorted(BODIES)), default="mlflow", show_default=True)
+def main(url: str, count: int, clients: int, batch_rows: int, batch_count: int, protocol: str) -> None:
     """Measure the endpoint at ``url`` and the same model in-process; print JSON."""
     import mlflow.pyfunc
 
     frame = rows(max(count, batch_rows))
-    bodies = [json.dumps(payload(frame.iloc[i : i + 1])).encode() for i in range(count)]
+    bodies = [json.dumps(BODIES[protocol](frame.iloc[i : i + 1])).encode() for i in range(count)]
     warm = Connection(url)
     for body in bodies[:50]:
         warm.post(body)
     result = {
         "serial": serial(url, bodies),
         "concurrent": concurrent(url, bodies, clients),
-        "batches": batches(url, frame, batch_rows, batch_count),
+        "batches": batches(url, frame, batch_rows, batch_count, protocol),
     }
     model = mlflow.pyfunc.load_model(deployed_model_uri())
     result["in_process"] = in_process(model, frame, min(count, 1000), batch_rows, batch_count)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.bench
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, object]:
-    """Profiling, training and serving at tiny sizes; of scale, the parts that are not a training run
+    """Profiling, training and serving (both endpoints) at tiny sizes; of scale, the parts that are not a training run
     (the training pipeline runs above); compile runs in tests/remote/test_kubeflow.py."""
     out: dict[str, object] = {"profiling": profiling.run(20_000, 1, columns=5, original_rows=5_000)}
     out["drift"] = drift.run(clean_batches=4, shifted_batches=2, shifts=(1.0,))
@@ -37,6 +37,7 @@ def results() -> dict[str, object]:
             check(predict, "benchmarks.predict_anatomy").stdout.strip().splitlines()[-1]
         )
         out["serving"] = serving.run(space, 1, requests=30, batches=2, clients=2)
+        out["serving_mlserver"] = serving.run_mlserver(space, 1, requests=30, batches=2, clients=2)
         data = synth.write(3_000, space.root / "synthetic.parquet")
         raw = training.raw_xgboost(space, data)
         out["scale"] = {"raw": json.loads(raw.stdout.strip().splitlines()[-1]), "peak_mib": raw.peak_mib}
@@ -85,9 +86,12 @@ def test_predict_anatomy_times_each_layer_of_a_single_row_prediction(results: di
     assert data["columns"] == 30 and data["rows_timed"] == 5
 
 
-def test_serving_answers_every_request(results: dict) -> None:
-    data = results["serving"]
-    assert data["failures"] == 0
+@pytest.mark.parametrize(
+    ("section", "runtime"), [("serving", "MLflow scoring server"), ("serving_mlserver", "MLServer")]
+)
+def test_each_endpoint_answers_every_request(results: dict, section: str, runtime: str) -> None:
+    data = results[section]
+    assert data["endpoint"].startswith(runtime) and data["failures"] == 0, data
     measures = ("serial_requests_per_s", "concurrent_requests_per_s", "batch_rows_per_s", "in_process_batch_rows_per_s")
     for key in measures:
         assert data[key]["median"] > 0
@@ -115,11 +119,18 @@ def test_report_names_every_goal(results: dict, tmp_path: Path) -> None:
         "results": results,
     }
     text = render(
-        json.loads(json.dumps({**document, "results": {k: results[k] for k in ("profiling", "training", "serving")}}))
+        json.loads(
+            json.dumps(
+                {
+                    **document,
+                    "results": {k: results[k] for k in ("profiling", "training", "serving", "serving_mlserver")},
+                }
+            )
+        )
     )
     for goal in GOALS:
         assert goal[-1] in text
-    assert "## serving" in text and "## training" in text
+    assert "## serving" in text and "## serving_mlserver" in text and "## training" in text
 
 
 def test_drift_counts_alarms_and_catches(results: dict) -> None:  # type: ignore[type-arg]
