@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from materializers.frame import HashedPandasMaterializer, frame_hash
 from tests.conftest import mixed_frame
@@ -44,3 +45,58 @@ def test_frames_are_stored_as_snappy_parquet_and_read_back_equal() -> None:
     materializer.save(frame["age"])
     pd.testing.assert_series_equal(materializer.load(pd.Series), frame["age"], check_names=False)
     Client().active_stack.artifact_store.rmtree(uri)
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    import numpy as np
+
+    mixed = mixed_frame(200)
+    wide = mixed.assign(
+        count=np.arange(200),
+        flag=np.arange(200) % 3 == 0,
+        small=pd.array([None, *range(199)], dtype="Int64"),
+        maybe=pd.array([True, None] * 100, dtype="boolean"),
+        ratio=pd.array([0.5, None] * 100, dtype="Float64"),
+        day=pd.date_range("2026-01-01", periods=200),
+        kind=pd.Categorical(["a", "b"] * 100),
+    )
+    return {
+        "mixed": mixed,
+        "wide": wide,
+        "text only": mixed[["city", "label"]],
+        "numbers only": mixed[["income", "age"]],
+        "no rows": mixed.iloc[:0],
+        "one row": mixed.iloc[:1],
+    }
+
+
+def test_metadata_equals_zenmls_own(tmp_path: Path) -> None:
+    """The faster statistics are ZenML's, value for value, on every kind of column a frame may hold."""
+    import math
+
+    from zenml.materializers.pandas_materializer import PandasMaterializer
+
+    ours, zenmls = HashedPandasMaterializer(uri=str(tmp_path)), PandasMaterializer(uri=str(tmp_path))
+    compared = 0
+    for name, frame in _frames().items():
+        try:
+            theirs = zenmls.extract_metadata(frame)
+        except Exception as exc:  # ZenML logs it and stores no metadata: so must we
+            with pytest.raises(type(exc)):
+                ours.extract_metadata(frame)
+            continue
+        mine = ours.extract_metadata(frame)
+        compared += 1
+        assert list(mine) == list(theirs), name
+        for key, value in theirs.items():
+            if isinstance(value, dict) and key in ("mean", "std", "min", "max"):
+                assert list(mine[key]) == list(value), (name, key)
+                same = all(
+                    a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(mine[key].values(), value.values())
+                )
+                assert same, (name, key, mine[key], value)
+            else:
+                assert mine[key] == value, (name, key)
+    assert compared >= 5
+    series = mixed_frame(20)["age"]
+    assert ours.extract_metadata(series) == zenmls.extract_metadata(series)
