@@ -48,9 +48,9 @@ class HashedPandasMaterializer(PandasMaterializer):
             frame.to_parquet(handle, compression="snappy")
 
     def extract_metadata(self, df: pd.DataFrame | pd.Series) -> dict[str, MetadataType]:
-        """ZenML's metadata of a frame, as its materializer records it (the same keys and values, and
-        the same error where pandas' statistics are not numbers; tested), with the statistics reduced
-        over the columns ``numeric_only=True`` takes, held as one block."""
+        """ZenML's metadata of a frame, as its materializer records it (the same keys and values,
+        tested), with the statistics reduced over the columns ``numeric_only=True`` takes, held as one
+        block."""
         from zenml.integrations.pandas.materializers.pandas_materializer import is_standard_dtype
         from zenml.metadata.metadata_types import DType
 
@@ -67,10 +67,11 @@ class HashedPandasMaterializer(PandasMaterializer):
         if custom_types:
             metadata["custom_types"] = custom_types  # type: ignore[assignment]
         metadata["dtype"] = {str(key): DType(value.type) for key, value in df.dtypes.items()}
-        numeric = df._get_numeric_data()  # what numeric_only=True selects (numbers and booleans)
+        # what numeric_only=True selects (numbers and booleans); pandas-stubs lack this method
+        numeric: pd.DataFrame = df._get_numeric_data()  # type: ignore[operator]
         for statistic in STATISTICS:
-            values = getattr(numeric, statistic)().to_dict()
-            metadata[statistic] = {str(key): float(value) for key, value in values.items()}
+            values: pd.Series = getattr(numeric, statistic)()
+            metadata[statistic] = {str(key): float(value) for key, value in values.to_dict().items()}
         return metadata
 
     def compute_content_hash(self, data: Any) -> str | None:
