@@ -4,6 +4,10 @@ computes ZenML's metadata of a frame (mean, std, min and max of each numeric col
 columns alone: pandas' ``DataFrame.mean(numeric_only=True)`` on a frame that also holds text took
 2.2 s at 5M rows x 13 columns, against 0.38 s for the same numbers on the numeric columns.
 
+A large frame's content hash and ``describe()`` (ZenML's visualization) are computed on a thread while
+the Parquet file is written (pyarrow, pandas' hashing and NumPy's partition release the GIL): at 5M rows
+x 13 columns, write, hash and describe took 4.1-4.6 s one after the other and 2.4-2.8 s so.
+
 ``load_data`` is never cached: the file behind a URI can change while the URI stays the same, so it
 always reads the source. Without a content hash ZenML keys every downstream step on the new
 artifact's ID, and a re-run on unchanged data re-executed the whole pipeline. With one, ZenML keys
@@ -14,9 +18,12 @@ changed cell, column name, type or row order does not.
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from zenml.enums import VisualizationType
 from zenml.materializers.pandas_materializer import PandasMaterializer
 
 if TYPE_CHECKING:
@@ -24,6 +31,8 @@ if TYPE_CHECKING:
 
 #: The statistics ZenML's pandas materializer records per numeric column.
 STATISTICS = ("mean", "std", "min", "max")
+#: From this many rows on, a frame's hash and description are computed while it is written.
+BACKGROUND_ROWS = 200_000
 
 
 def frame_hash(frame: pd.DataFrame) -> str:
@@ -38,14 +47,47 @@ class HashedPandasMaterializer(PandasMaterializer):
     """ZenML's pandas materializer plus :func:`frame_hash` as the artifact's content hash, writing
     snappy-compressed Parquet (ZenML's own ``load`` reads it: Parquet records its codec)."""
 
+    #: The frame being stored and its hash and ``describe()``, computed on a thread (see the module).
+    _pending: tuple[pd.DataFrame, Future[str], Future[pd.DataFrame]] | None = None
+
     def save(self, df: pd.DataFrame | pd.Series) -> None:
         """Write the frame (a Series as a one-column frame, as ZenML does) as snappy Parquet."""
         if not self.pyarrow_exists:
             super().save(df)
             return
+        if isinstance(df, pd.DataFrame) and len(df) >= BACKGROUND_ROWS:
+            worker = ThreadPoolExecutor(1, thread_name_prefix="frame-hash")
+            self._pending = (df, worker.submit(frame_hash, df), worker.submit(df.describe))
+            worker.shutdown(wait=False)  # the thread ends after the two tasks
         frame = df.to_frame(name="series") if isinstance(df, pd.Series) else df
         with self.artifact_store.open(self.parquet_path, mode="wb") as handle:
             frame.to_parquet(handle, compression="snappy")
+
+    def _hash_of(self, df: Any) -> str | None:
+        """The hash computed while ``df`` was written, if it was."""
+        pending = self._pending
+        return pending[1].result() if pending is not None and pending[0] is df else None
+
+    def _description_of(self, df: Any) -> pd.DataFrame | None:
+        """The ``describe()`` computed while ``df`` was written, if it was."""
+        pending = self._pending
+        return pending[2].result() if pending is not None and pending[0] is df else None
+
+    def save_visualizations(self, df: pd.DataFrame | pd.Series) -> dict[str, VisualizationType]:
+        """ZenML's visualizations (``describe()`` and the first rows, as CSV; the same files, tested),
+        with the description computed while the frame was written."""
+        described = self._description_of(df)
+        if described is None:
+            return super().save_visualizations(df)
+        from zenml.integrations.pandas.materializers.pandas_materializer import DEFAULT_SAMPLE_ROWS
+
+        describe_uri = os.path.join(self.uri, "describe.csv").replace("\\", "/")
+        with self.artifact_store.open(describe_uri, mode="wb") as handle:
+            described.to_csv(handle)
+        sample_uri = os.path.join(self.uri, "sample.csv").replace("\\", "/")
+        with self.artifact_store.open(sample_uri, mode="wb") as handle:
+            df.head(int(os.environ.get("ZENML_PANDAS_SAMPLE_ROWS", DEFAULT_SAMPLE_ROWS))).to_csv(handle)
+        return {describe_uri: VisualizationType.CSV, sample_uri: VisualizationType.CSV}
 
     def extract_metadata(self, df: pd.DataFrame | pd.Series) -> dict[str, MetadataType]:
         """ZenML's metadata of a frame, as its materializer records it (the same keys and values,
@@ -76,4 +118,8 @@ class HashedPandasMaterializer(PandasMaterializer):
 
     def compute_content_hash(self, data: Any) -> str | None:
         """The frame's content hash; None (fall back to the artifact ID) for a Series."""
-        return frame_hash(data) if isinstance(data, pd.DataFrame) else None
+        if not isinstance(data, pd.DataFrame):
+            return None
+        computed = self._hash_of(data)
+        self._pending = None  # ZenML asks for the hash last: the frame is not held any longer
+        return computed if computed is not None else frame_hash(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -91,3 +92,34 @@ def test_metadata_equals_zenmls_own(tmp_path: Path) -> None:
                 assert mine[key] == value, (name, key)
     series = mixed_frame(20)["age"]
     assert ours.extract_metadata(series) == zenmls.extract_metadata(series)
+
+
+def test_a_large_frame_is_hashed_and_described_while_written_with_zenmls_results(monkeypatch: Any) -> None:
+    """ZenML's order (save, visualizations, metadata, hash) with the background path taken: the same
+    visualization files as ZenML's own materializer and the same content hash as :func:`frame_hash`."""
+    import uuid
+
+    from zenml.client import Client
+    from zenml.materializers.pandas_materializer import PandasMaterializer
+
+    import materializers.frame as module
+
+    monkeypatch.setattr(module, "BACKGROUND_ROWS", 10)
+    store = Client().active_stack.artifact_store
+    frame = _frames()["wide"]
+    root = f"{store.path}/test-frames-{uuid.uuid4().hex}"
+    ours, zenmls = HashedPandasMaterializer(uri=f"{root}/ours"), PandasMaterializer(uri=f"{root}/zenml")
+    for materializer in (ours, zenmls):
+        store.makedirs(materializer.uri)
+    ours.save(frame)
+    assert ours._pending is not None and ours._pending[0] is frame  # the background path was taken
+    mine, theirs = ours.save_visualizations(frame), zenmls.save_visualizations(frame)
+    assert [(Path(uri).name, kind) for uri, kind in mine.items()] == [
+        (Path(uri).name, kind) for uri, kind in theirs.items()
+    ]
+    for name in ("describe.csv", "sample.csv"):
+        assert Path(ours.uri, name).read_bytes() == Path(zenmls.uri, name).read_bytes(), name
+    assert ours.compute_content_hash(frame) == frame_hash(frame) and ours._pending is None
+    other = frame.assign(count=frame["count"] + 1)  # not the frame that was written: computed afresh
+    assert ours.compute_content_hash(other) == frame_hash(other) != frame_hash(frame)
+    store.rmtree(root)
