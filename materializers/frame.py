@@ -1,8 +1,10 @@
 """A pandas materializer that gives each stored frame a content hash, so equal data hits the cache,
 writes Parquet with snappy instead of ZenML's gzip (10x faster to write at a million rows), and
 computes ZenML's metadata of a frame (mean, std, min and max of each numeric column) on the numeric
-columns alone: pandas' ``DataFrame.mean(numeric_only=True)`` on a frame that also holds text took
-2.2 s at 5M rows x 13 columns, against 0.38 s for the same numbers on the numeric columns.
+columns alone, one column at a time: pandas' ``DataFrame.mean(numeric_only=True)`` etc. on a frame
+that also holds text took 2.2 s at 5M rows x 13 columns, and its ``std()`` of the 10 numeric columns
+as one 2-D block 2.2-2.8 s, against 0.2-0.3 s for all four statistics column by column (the same
+numbers).
 
 A large frame's content hash and ``describe()`` (ZenML's visualization) are computed on a thread while
 the Parquet file is written (pyarrow, pandas' hashing and NumPy's partition release the GIL): at 5M rows
@@ -111,9 +113,11 @@ class HashedPandasMaterializer(PandasMaterializer):
         metadata["dtype"] = {str(key): DType(value.type) for key, value in df.dtypes.items()}
         # what numeric_only=True selects (numbers and booleans); pandas-stubs lack this method
         numeric: pd.DataFrame = df._get_numeric_data()  # type: ignore[operator]
+        columns = [(str(name), numeric.iloc[:, i]) for i, name in enumerate(numeric.columns)]
         for statistic in STATISTICS:
-            values: pd.Series = getattr(numeric, statistic)()
-            metadata[statistic] = {str(key): float(value) for key, value in values.to_dict().items()}
+            # column by column: the same numbers as the frame's reduction (tested), and at 5M rows x 10
+            # floats 0.3 s for std against 2.2-2.8 s for pandas' reduction of the 2-D block
+            metadata[statistic] = {name: float(getattr(column, statistic)()) for name, column in columns}
         return metadata
 
     def compute_content_hash(self, data: Any) -> str | None:
