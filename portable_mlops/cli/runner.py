@@ -103,6 +103,7 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
         registry = stack.container_registry
         config = with_docker_settings(config, registry.config.uri if registry is not None else None)
     from portable_mlops.cli.facts import with_facts
+    from portable_mlops.cli.process import settle_heap
 
     config = with_facts(kind, config, reuse=not no_cache)  # the data's and the champion's state: cache keys
     submitted = SUBMISSIONS.get(stack.orchestrator.flavor)  # orchestrators that return before the run ends
@@ -116,6 +117,7 @@ def run_pipeline(kind: str, config: dict[str, Any], no_cache: bool) -> Any:
         options: dict[str, Any] = {"config_path": str(path)}
         if no_cache:
             options["enable_cache"] = False
+        settle_heap()
         run = pipeline.with_options(**options)()
     except RuntimeError as exc:
         reason = _step_failure(pipeline.name, started)
