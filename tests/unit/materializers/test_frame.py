@@ -123,3 +123,53 @@ def test_a_large_frame_is_hashed_and_described_while_written_with_zenmls_results
     other = frame.assign(count=frame["count"] + 1)  # not the frame that was written: computed afresh
     assert ours.compute_content_hash(other) == frame_hash(other) != frame_hash(frame)
     store.rmtree(root)
+
+
+def test_a_frame_read_again_in_the_same_process_is_not_read_again_and_no_reader_sees_anothers_changes(
+    monkeypatch: Any,
+) -> None:
+    """The local orchestrator's steps share a process: the second reader of an artifact gets the frame
+    the first read, each its own copy (changes stay with who made them); only the last frame read is
+    kept, and writing to its URI forgets it."""
+    import uuid
+
+    from zenml.client import Client
+
+    import materializers.frame as module
+
+    reads: list[object] = []
+    read_parquet = pd.read_parquet
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args[0])
+        return read_parquet(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_parquet", counted)
+    monkeypatch.setattr(module, "_LAST_READ", {})
+    store = Client().active_stack.artifact_store
+    root = f"{store.path}/test-frames-{uuid.uuid4().hex}"
+    frame, other_frame = mixed_frame(40), mixed_frame(15)
+    first, second = HashedPandasMaterializer(uri=f"{root}/first"), HashedPandasMaterializer(uri=f"{root}/second")
+    for materializer, data in ((first, frame), (second, other_frame)):
+        store.makedirs(materializer.uri)
+        materializer.save(data)
+
+    one = first.load(pd.DataFrame)
+    one.loc[0, "age"] = -1  # a step changing its input in place, adding and dropping columns
+    one["extra"] = 1
+    one.pop("city")
+    two = HashedPandasMaterializer(uri=first.uri).load(pd.DataFrame)  # the next step, its own materializer
+    assert len(reads) == 1
+    pd.testing.assert_frame_equal(two, frame)
+    assert len(module._LAST_READ) == 1
+
+    pd.testing.assert_frame_equal(second.load(pd.DataFrame), other_frame)
+    assert len(reads) == 2 and len(module._LAST_READ) == 1  # the first frame is no longer kept
+    pd.testing.assert_frame_equal(first.load(pd.DataFrame), frame)
+    assert len(reads) == 3
+
+    changed = frame.assign(age=frame["age"] + 1)
+    first.save(changed)  # the same URI written again: what is read is the new content
+    pd.testing.assert_frame_equal(first.load(pd.DataFrame), changed)
+    assert len(reads) == 4
+    store.rmtree(root)
