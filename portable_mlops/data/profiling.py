@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +90,20 @@ def _profile_group(columns: Sequence[str]) -> bytes:
     return _profile_columns(_FORKED_FRAME[list(columns)]).serialize()
 
 
+def _start_worker() -> None:
+    """A forked worker's signals: SIGTERM's default action (the end of the process) and SIGINT ignored
+    (Ctrl-C is the parent's to handle; it then ends the workers).
+
+    A step runs under ZenML's SIGTERM handler, which marks the step run stopped; a worker forked from
+    the step inherits it, along with a second thread (OpenTelemetry's log processor restarts its own
+    after a fork). A signal delivered to that thread left the worker's main thread waiting for work
+    for ever, and the pool's ``terminate`` then waited for the worker: a training run on a million rows
+    hung in ``profile_data``. A worker must neither hang nor report its parent's step as stopped.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def column_groups(frame: pd.DataFrame, workers: int) -> list[list[str]]:
     """Split the columns into ``workers`` groups of about equal cost (text columns count double)."""
     cost = {c: (2 if frame[c].dtype.kind in "OSUb" else 1) for c in frame.columns}
@@ -119,10 +134,15 @@ def profile_frame(
     groups = column_groups(frame, workers) if frame.size >= PARALLEL_MIN_VALUES and workers > 1 else []
     if len(groups) > 1 and "fork" in multiprocessing.get_all_start_methods():
         _FORKED_FRAME = frame
+        pool = multiprocessing.get_context("fork").Pool(len(groups), initializer=_start_worker)
         try:
-            with multiprocessing.get_context("fork").Pool(len(groups)) as pool:
-                parts = pool.map(_profile_group, groups)
+            parts = pool.map(_profile_group, groups)
+            pool.close()  # the workers end when they read that there is no more work: no signal
+        except BaseException:
+            pool.terminate()  # SIGTERM, which a worker no longer handles (see _start_worker)
+            raise
         finally:
+            pool.join()
             _FORKED_FRAME = None
         view = DatasetProfileView.deserialize(parts[0])
         for part in parts[1:]:

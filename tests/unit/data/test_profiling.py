@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,3 +66,62 @@ def test_column_groups_cover_every_column_once() -> None:
     groups = profiling.column_groups(frame, 2)
     assert sorted(c for g in groups for c in g) == sorted(frame.columns)
     assert len(groups) == 2
+
+
+#: A step's process as ZenML leaves it: a SIGTERM handler that does not end the process (ZenML's marks
+#: the step stopped), and a thread that every forked child restarts (OpenTelemetry's log processor).
+UNDER_A_STEP = """
+import os, signal, threading, time
+from pathlib import Path
+import numpy as np, pandas as pd
+parent = os.getpid()
+def handler(signum, frame):
+    if os.getpid() != parent:
+        Path(os.environ["MARK"]).write_text("a worker ran the step's SIGTERM handler")
+signal.signal(signal.SIGTERM, handler)
+os.register_at_fork(after_in_child=lambda: threading.Thread(target=time.sleep, args=(600,), daemon=True).start())
+from portable_mlops.data import profiling
+frame = pd.DataFrame(np.random.default_rng(0).normal(size=(1_000, 4)), columns=list("abcd"))
+profiling.PARALLEL_MIN_VALUES = 1
+for _ in range(3):
+    assert list(profiling.profile_frame(frame, workers=2).get_columns()) == list("abcd")
+print("done")
+"""
+
+
+def test_workers_end_under_a_steps_signal_handler_without_running_it(tmp_path: Path) -> None:
+    """The pool's workers end (no signal needed) in a process whose SIGTERM handler keeps it alive,
+    and never run that handler. Before, the pool's exit sent SIGTERM: the workers ran the step's
+    handler, and a worker whose signal landed on its other thread never ended (a run hung)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    mark = tmp_path / "mark"
+    done = subprocess.run(
+        [sys.executable, "-c", UNDER_A_STEP],
+        cwd=ROOT,
+        env={**os.environ, "MARK": str(mark)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "done"
+    assert not mark.exists(), mark.read_text()
+
+
+def test_a_worker_ends_on_sigterm_and_leaves_ctrl_c_to_its_parent() -> None:
+    import signal
+
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        profiling._start_worker()
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
