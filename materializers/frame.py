@@ -1,5 +1,7 @@
 """A pandas materializer that gives each stored frame a content hash, so equal data hits the cache,
-writes Parquet with snappy instead of ZenML's gzip (10x faster to write at a million rows), and
+writes Parquet with snappy instead of ZenML's gzip (10x faster to write at a million rows) and without
+trying a dictionary for continuous float columns (5M rows x 13 columns: 2.5 s to write, 1.45 s so, and a
+smaller file; :func:`dictionary_columns`), and
 computes ZenML's metadata of a frame (mean, std, min and max of each numeric column) on the numeric
 columns alone, one column at a time: pandas' ``DataFrame.mean(numeric_only=True)`` etc. on a frame
 that also holds text took 2.2 s at 5M rows x 13 columns; on the 10 numeric columns of a frame just
@@ -46,6 +48,27 @@ STATISTICS = ("mean", "std", "min", "max")
 BACKGROUND_ROWS = 200_000
 
 
+#: A float column is dictionary-encoded in Parquet only when its first rows repeat values: pyarrow
+#: tries a dictionary for every column and drops it once the dictionary outgrows its page limit, which
+#: for continuous floats costs time and saves nothing.
+DICTIONARY_SAMPLE_ROWS, DICTIONARY_MAX_DISTINCT = 10_000, 1_000
+
+
+def dictionary_columns(frame: pd.DataFrame) -> list[str] | bool:
+    """The columns to dictionary-encode in Parquet: every column but the floats whose first
+    :data:`DICTIONARY_SAMPLE_ROWS` values hold :data:`DICTIONARY_MAX_DISTINCT` or more distinct ones
+    (all of them, pyarrow's default, when a column name is not text)."""
+    if not all(isinstance(name, str) for name in frame.columns):
+        return True
+    chosen = []
+    for position, (name, dtype) in enumerate(frame.dtypes.items()):
+        head = frame.iloc[:DICTIONARY_SAMPLE_ROWS, position]
+        if dtype.kind == "f" and head.nunique() >= DICTIONARY_MAX_DISTINCT:
+            continue
+        chosen.append(str(name))
+    return chosen
+
+
 #: The frame this process read last, by (artifact URI, requested type): see the module's docstring.
 _LAST_READ: dict[tuple[str, Any], pd.DataFrame] = {}
 _LAST_READ_LOCK = threading.Lock()
@@ -78,7 +101,7 @@ class HashedPandasMaterializer(PandasMaterializer):
             worker.shutdown(wait=False)  # the thread ends after the two tasks
         frame = df.to_frame(name="series") if isinstance(df, pd.Series) else df
         with self.artifact_store.open(self.parquet_path, mode="wb") as handle:
-            frame.to_parquet(handle, compression="snappy")
+            frame.to_parquet(handle, compression="snappy", use_dictionary=dictionary_columns(frame))
 
     def load(self, data_type: type[Any]) -> pd.DataFrame | pd.Series:
         """ZenML's ``load``, except that a frame this process read last is not read again: each call

@@ -173,3 +173,39 @@ def test_a_frame_read_again_in_the_same_process_is_not_read_again_and_no_reader_
     pd.testing.assert_frame_equal(first.load(pd.DataFrame), changed)
     assert len(reads) == 4
     store.rmtree(root)
+
+
+def test_only_float_columns_of_many_distinct_values_are_stored_without_a_dictionary() -> None:
+    """Continuous floats are written plain (pyarrow's dictionary try costs time and saves nothing);
+    floats that repeat, numbers of other types and text keep their dictionary; the frame reads back equal."""
+    import uuid
+
+    import numpy as np
+    import pyarrow.parquet as pq
+    from zenml.client import Client
+
+    from materializers.frame import DICTIONARY_SAMPLE_ROWS, dictionary_columns
+
+    rows = DICTIONARY_SAMPLE_ROWS + 500
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "continuous": rng.normal(size=rows),
+            "binary": rng.integers(0, 2, rows).astype(float),
+            "count": rng.integers(0, 10**9, rows),
+            "city": rng.choice(["Oslo", "Lima", "Pune"], rows),
+        }
+    )
+    assert dictionary_columns(frame) == ["binary", "count", "city"]
+    assert dictionary_columns(frame.set_axis([0, 1, 2, 3], axis=1)) is True  # names not text: pyarrow's default
+    uri = f"{Client().active_stack.artifact_store.path}/test-frames-{uuid.uuid4().hex}"
+    Client().active_stack.artifact_store.makedirs(uri)
+    materializer = HashedPandasMaterializer(uri=uri)
+    materializer.save(frame)
+    chunks = pq.ParquetFile(materializer.parquet_path).metadata.row_group(0)
+    encodings = {chunks.column(i).path_in_schema: chunks.column(i).encodings for i in range(chunks.num_columns)}
+    assert not any("DICTIONARY" in e for e in encodings["continuous"]), encodings
+    for name in ("binary", "count", "city"):
+        assert any("DICTIONARY" in e for e in encodings[name]), (name, encodings)
+    pd.testing.assert_frame_equal(HashedPandasMaterializer(uri=uri).load(pd.DataFrame), frame)
+    Client().active_stack.artifact_store.rmtree(uri)
