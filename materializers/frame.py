@@ -155,8 +155,8 @@ class HashedPandasMaterializer(PandasMaterializer):
 
     def extract_metadata(self, df: pd.DataFrame | pd.Series) -> dict[str, MetadataType]:
         """ZenML's metadata of a frame, as its materializer records it (the same keys and values,
-        tested), with the statistics reduced over the columns ``numeric_only=True`` takes, held as one
-        block."""
+        tested), with the statistics computed one column at a time over the columns
+        ``numeric_only=True`` takes."""
         from zenml.integrations.pandas.materializers.pandas_materializer import is_standard_dtype
         from zenml.metadata.metadata_types import DType
 
