@@ -1,17 +1,18 @@
 """A pandas materializer that gives each stored frame a content hash, so equal data hits the cache,
 writes Parquet with snappy instead of ZenML's gzip (10x faster to write at a million rows) and without
-trying a dictionary for continuous float columns (5M rows x 13 columns: 2.5 s to write, 1.45 s so, and a
-smaller file; :func:`dictionary_columns`), and
+trying a dictionary for continuous float columns (5M rows x 13 columns: 1.63-1.75 s to write, 1.36-1.49 s
+so; :func:`dictionary_columns`), and
 computes ZenML's metadata of a frame (mean, std, min and max of each numeric column) on the numeric
 columns alone, one column at a time: pandas' ``DataFrame.mean(numeric_only=True)`` etc. on a frame
 that also holds text took 2.2 s at 5M rows x 13 columns; on the 10 numeric columns of a frame just
-read from Parquet, the four reductions of the 2-D block took 2.1 s (``std`` nearly all of it), and
-column by column 0.37 s (the same numbers).
+read from Parquet, the four reductions of the numeric frame took 0.45-0.54 s, and column by column
+0.36-0.39 s (the same numbers).
 
 A large frame's content hash and ``describe()`` (ZenML's visualization) are computed on two threads while
 the Parquet file is written (pyarrow, pandas' hashing and NumPy's partition release the GIL): at 5M rows
-x 13 columns, write, hash and describe took 4.1-4.6 s one after the other, 2.9-3.0 s with the hash and
-the description on one thread, and 2.5-2.7 s on two.
+x 13 columns, write, hash and describe took 4.1-4.6 s one after the other; the whole store (write,
+visualizations, metadata, hash) takes 2.33-2.40 s so.
+``python -m benchmarks.frame_store`` measures these (best of 3, two runs on 2026-12-01).
 
 The frame a process read last is kept (one frame, by artifact URI): the local orchestrator runs every
 step in one process, and the next step that reads the same artifact (the loaded data feeds profiling,
@@ -178,7 +179,7 @@ class HashedPandasMaterializer(PandasMaterializer):
         columns = [(str(name), numeric.iloc[:, i]) for i, name in enumerate(numeric.columns)]
         for statistic in STATISTICS:
             # column by column: the same numbers as the frame's reduction (tested), and at 5M rows x 10
-            # floats read from Parquet 0.37 s for the four against 2.1 s as one 2-D block
+            # floats read from Parquet 0.36-0.39 s for the four against 0.45-0.54 s (benchmarks/frame_store.py)
             metadata[statistic] = {name: float(getattr(column, statistic)()) for name, column in columns}
         return metadata
 

@@ -169,3 +169,30 @@ def test_a_partial_run_keeps_the_other_sections_and_names_where_each_was_measure
     assert written["sections"]["profiling"] == {"cpu": "Old CPU", "finished": "2026-01-01T01:00:00+00:00"}
     assert written["sections"]["training"]["cpu"] == run.machine()["cpu"] != "Old CPU"
     assert "profiling on Old CPU, 2026-01-01; training on " in doc.read_text()
+
+
+def test_frame_store_times_each_part_of_storing_a_frame() -> None:
+    """``benchmarks/frame_store.py`` at a tiny size, in a process of its own: every part is timed."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.frame_store", "--rows", "3000", "--repeats", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    parts = [
+        "metadata_as_one_block_s",
+        "metadata_column_by_column_s",
+        "write_dictionary_tried_on_every_column_s",
+        "write_dictionary_columns_s",
+        "materializer_store_s",
+    ]
+    assert figures["rows"] == 3000 and figures["columns"] == 13
+    assert all(isinstance(figures[part], float) and figures[part] > 0 for part in parts), figures
