@@ -480,7 +480,14 @@ class DeployParams(_Params):
 
     smoke_rows: int = Field(20, ge=1, description="Holdout rows sent to the new endpoint before it is accepted.")
     timeout: int = Field(120, ge=1, description="Seconds to wait for the endpoint to start or stop.")
-    workers: int = Field(1, ge=1)
+    workers: int = Field(
+        1,
+        ge=1,
+        description=(
+            "Processes that predict: MLflow's scoring server's workers; MLServer: 1 predicts in the server's own "
+            "process, more starts that many worker processes (for as many free cores)."
+        ),
+    )
     force: bool = Field(False, description="Redeploy even when a healthy endpoint already serves the champion.")
     rollout: Rollout = Field(
         "deploy",

@@ -30,7 +30,7 @@ from zenml.services.service import BaseDeploymentService, ServiceConfig
 from zenml.services.service_status import ServiceState, ServiceStatus
 
 from portable_mlops.errors import UserFacingError
-from portable_mlops.serving.images import MODEL_DIR, MODEL_NAME
+from portable_mlops.serving.images import MODEL_DIR, MODEL_NAME, parallel_workers
 
 FLAVOR = "pmlops_mlserver"
 #: Label on every container this deployer starts (``make stop`` and the tests find them by it).
@@ -82,6 +82,7 @@ class MLServerContainerConfig(ServiceConfig):
     metrics_port: int
     host: str = "127.0.0.1"
     docker_host: str | None = None
+    #: Processes that predict (``serving.images.parallel_workers``).
     workers: int = 1
 
 
@@ -134,7 +135,7 @@ class MLServerContainerService(BaseDeploymentService):
                 "MLSERVER_GRPC_PORT": str(self.config.grpc_port),
                 "MLSERVER_METRICS_PORT": str(self.config.metrics_port),
                 "MLSERVER_MODEL_NAME": MODEL_NAME,
-                "MLSERVER_PARALLEL_WORKERS": str(self.config.workers),
+                "MLSERVER_PARALLEL_WORKERS": str(parallel_workers(self.config.workers)),
             },
             labels={LABEL: "true", "model": self.config.model_name, "version": self.config.registry_model_version},
         )

@@ -153,6 +153,7 @@ def _seldon_plan(target: Target) -> Plan:
         registry_model_version=target.registry_version,
         replicas=target.replicas,
         resources=target.resources,
+        workers=target.workers,
         predictors=predictors,
         pipeline_name=target.pipeline_name,
         pipeline_step_name=target.step_name,
@@ -270,7 +271,7 @@ def canary_version(service: Any) -> str | None:
 
 def same_spec(service: Any, plan: Plan) -> bool:
     """Whether a live service already serves what ``plan`` asks (versions, traffic, size)."""
-    fields = ("registry_model_version", "model_version", "predictors", "replicas", "resources")
+    fields = ("registry_model_version", "model_version", "predictors", "replicas", "resources", "workers")
     return all(getattr(service.config, f, None) == getattr(plan.config, f, None) for f in fields)
 
 

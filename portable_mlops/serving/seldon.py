@@ -54,7 +54,7 @@ from zenml.integrations.seldon.services.seldon_deployment import SeldonDeploymen
 from zenml.models.v2.misc.service import ServiceType
 
 from portable_mlops.errors import UserFacingError
-from portable_mlops.serving.images import MODEL_DIR, MODEL_NAME
+from portable_mlops.serving.images import MODEL_DIR, MODEL_NAME, parallel_workers
 
 GROUP, VERSION, PLURAL = "machinelearning.seldon.io", "v1", "seldondeployments"
 FLAVOR = "pmlops_seldon"
@@ -120,6 +120,8 @@ class PortableSeldonConfig(SeldonDeploymentConfig):
     predictors: list[PredictorConfig] = Field(default_factory=list)
     #: The version taking the main predictor's traffic (what ``served_version`` reports).
     registry_model_version: str = ""
+    #: Processes that predict in each model container (``serving.images.parallel_workers``).
+    workers: int = 1
 
 
 def deployment_name(model_name: str) -> str:
@@ -175,9 +177,9 @@ def model_requirements(model_uri: str) -> str:
     return Path(mlflow.pyfunc.get_model_dependencies(model_uri, format="pip")).read_text()
 
 
-def container(image: str, resources: dict[str, Any] | None) -> dict[str, Any]:
-    """The model container of a predictor: the serving image, MLServer told where the model is and
-    which ports Seldon routes to, and the model's resources (F5)."""
+def container(image: str, resources: dict[str, Any] | None, workers: int = 1) -> dict[str, Any]:
+    """The model container of a predictor: the serving image, MLServer told where the model is, which
+    ports Seldon routes to and how many processes predict, and the model's resources (F5)."""
     env = {
         "MLSERVER_MODEL_NAME": MODEL_NAME,
         "MLSERVER_MODEL_IMPLEMENTATION": "mlserver_mlflow.MLflowRuntime",
@@ -185,6 +187,7 @@ def container(image: str, resources: dict[str, Any] | None) -> dict[str, Any]:
         "MLSERVER_HTTP_PORT": str(HTTP_PORT),
         "MLSERVER_GRPC_PORT": str(GRPC_PORT),
         "MLSERVER_METRICS_PORT": str(METRICS_PORT),
+        "MLSERVER_PARALLEL_WORKERS": str(parallel_workers(workers)),
     }
     spec: dict[str, Any] = {"name": NODE, "image": image, "env": [{"name": k, "value": v} for k, v in env.items()]}
     if resources:
@@ -222,7 +225,9 @@ def render(
                 serviceAccountName=config.serviceAccountName,
             ),
             engineResources=None,
-            componentSpecs=[SeldonDeploymentComponentSpecs(spec={"containers": [container(p.image, resources)]})],
+            componentSpecs=[
+                SeldonDeploymentComponentSpecs(spec={"containers": [container(p.image, resources, config.workers)]})
+            ],
         )
         for p in config.predictors
     ]

@@ -45,6 +45,7 @@ def config_for(predictors: list[tuple[str, str, int]], **params: Any) -> Portabl
         model_name="breast_cancer_classifier",
         replicas=deploy.replicas,
         resources=SeldonResourceRequirements(**deploy.resources.model_dump()),
+        workers=deploy.workers,
         secret_name="zenml-seldon-core-store",
         predictors=[
             PredictorConfig(
@@ -129,8 +130,16 @@ def test_rendered_manifest_is_valid_against_the_crd(crd: Any, predictors: list[t
         env = {e["name"]: e["value"] for e in container["env"]}
         assert env["MLSERVER_MODEL_NAME"] == predictor["graph"]["name"] == "classifier"
         assert (env["MLSERVER_MODEL_URI"], env["MLSERVER_HTTP_PORT"]) == ("/mnt/models", "9000")
+        assert env["MLSERVER_PARALLEL_WORKERS"] == "0"  # one process: predictions in MLServer's own
         assert predictor["graph"]["envSecretRefName"] == "zenml-seldon-core-store"
     assert resource["spec"]["protocol"] == "v2"
+
+
+def test_more_workers_start_that_many_mlserver_worker_processes_in_each_container(crd: Any) -> None:
+    resource = as_resource(render("pmlops-m", config_for([("main", "1", 100)], workers=3)), "models")
+    assert list(crd.iter_errors(resource)) == []
+    (container,) = resource["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"]
+    assert {e["name"]: e["value"] for e in container["env"]}["MLSERVER_PARALLEL_WORKERS"] == "3"
 
 
 def test_the_schema_check_can_fail(crd: Any) -> None:
