@@ -13,6 +13,7 @@ and missing values as missing, as XGBoost is meant to be fed.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,24 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
 from xgboost import XGBClassifier, XGBRegressor
+
+#: Fewer rows than this, a forest predicts on one thread. scikit-learn hands each of a forest's 200 trees
+#: to a joblib thread, which costs more than the trees until tens of thousands of rows
+#: (``python -m benchmarks.forest_threads``, figures in docs/benchmarking.md). Training keeps its threads.
+FOREST_ONE_THREAD_BELOW = 30_000
+
+
+def predicting(pipeline: Any, rows: int) -> Any:
+    """The fitted ``pipeline`` to predict ``rows`` rows with: itself, or for a forest with threads and
+    fewer than :data:`FOREST_ONE_THREAD_BELOW` rows, a copy whose forest uses one thread (the trees are
+    shared, the fitted model is left as it is)."""
+    forest = pipeline.steps[-1][1]
+    threaded = isinstance(forest, (RandomForestClassifier, RandomForestRegressor)) and forest.n_jobs != 1
+    if not threaded or rows >= FOREST_ONE_THREAD_BELOW:
+        return pipeline
+    single = copy.copy(forest)
+    single.n_jobs = 1
+    return Pipeline([*pipeline.steps[:-1], (pipeline.steps[-1][0], single)])
 
 
 class TabularModel(BaseEstimator):  # type: ignore[misc]
@@ -49,7 +68,7 @@ class TabularRegressor(RegressorMixin, TabularModel):  # type: ignore[misc]
         return self
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.estimator_.predict(X), dtype="float64")
+        return np.asarray(predicting(self.estimator_, len(X)).predict(X), dtype="float64")
 
 
 def task_of(model: Any) -> str:
@@ -78,10 +97,11 @@ class LabelEncodedClassifier(ClassifierMixin, TabularModel):  # type: ignore[mis
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         # the encoder's inverse_transform, without its checks (the estimator predicts codes it was fit on)
-        return np.asarray(self.encoder_.classes_[np.asarray(self.estimator_.predict(X), dtype=np.intp)])
+        codes = predicting(self.estimator_, len(X)).predict(X)
+        return np.asarray(self.encoder_.classes_[np.asarray(codes, dtype=np.intp)])
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.estimator_.predict_proba(X))
+        return np.asarray(predicting(self.estimator_, len(X)).predict_proba(X))
 
 
 def preprocessor(frame: pd.DataFrame, scale: bool) -> ColumnTransformer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -171,22 +172,22 @@ def test_a_partial_run_keeps_the_other_sections_and_names_where_each_was_measure
     assert "profiling on Old CPU, 2026-01-01; training on " in doc.read_text()
 
 
-def test_frame_store_times_each_part_of_storing_a_frame() -> None:
-    """``benchmarks/frame_store.py`` at a tiny size, in a process of its own: every part is timed."""
+def run_module(module: str, *args: str) -> dict[str, Any]:
+    """``python -m module args`` from the project's root in a process of its own; its last line, as JSON."""
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.frame_store", "--rows", "3000", "--repeats", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def test_frame_store_times_each_part_of_storing_a_frame() -> None:
+    """``benchmarks/frame_store.py`` at a tiny size, in a process of its own: every part is timed."""
+    figures = run_module("benchmarks.frame_store", "--rows", "3000", "--repeats", "1")
     parts = [
         "metadata_as_one_block_s",
         "metadata_column_by_column_s",
@@ -196,3 +197,13 @@ def test_frame_store_times_each_part_of_storing_a_frame() -> None:
     ]
     assert figures["rows"] == 3000 and figures["columns"] == 13
     assert all(isinstance(figures[part], float) and figures[part] > 0 for part in parts), figures
+
+
+def test_forest_threads_times_two_threads_against_one_at_each_size() -> None:
+    """``benchmarks/forest_threads.py`` at tiny sizes, in a process of its own: every figure is timed."""
+    figures = run_module("benchmarks.forest_threads", "--rows", "1", "--rows", "50", "--repeats", "1")
+    assert figures["trees"] == 200 and set(figures) == {"trees", "one_thread_below", "1", "50"}
+    for size in ("1", "50"):
+        timings = figures[size]
+        assert set(timings) == {"forest_two_threads_ms", "forest_one_thread_ms", "model_predict_ms"}
+        assert all(isinstance(v, float) and v > 0 for v in timings.values()), figures
