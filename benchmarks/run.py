@@ -156,7 +156,10 @@ def main(only: tuple[str, ...], quick: bool, repeats: int | None, out: Path, doc
         document["sections"] = {**earlier, **document["sections"]}
         timings = {**previous["results"].get("seconds_per_section", {}), **results["seconds_per_section"]}
         document["results"] = {**previous.get("results", {}), **results, "seconds_per_section": timings}
-        document["command"] = f"{previous['command']} ({previous['started']}), then {document['command']}"
+        # each command with its own start (a file written before "runs" existed: its command as one run)
+        history = previous.get("runs") or [{"command": previous["command"], "started": previous["started"]}]
+        document["runs"] = [*history, {"command": document["command"], "started": document["started"]}]
+        document["command"] = ", then ".join(f"{r['command']} ({r['started']})" for r in document["runs"])
         document["started"] = previous["started"]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2) + "\n")

@@ -165,7 +165,15 @@ def test_a_partial_run_keeps_the_other_sections_and_names_where_each_was_measure
     result = CliRunner().invoke(run.main, ["--only", "training", "--out", str(out), "--doc", str(doc)])
     assert result.exit_code == 0, result.output
     written = json.loads(out.read_text())
-    assert written["command"] == "make bench (2026-01-01T00:00:00+00:00), then python -m benchmarks.run --only training"
+    (first, second) = written["runs"]
+    assert first == {"command": "make bench", "started": "2026-01-01T00:00:00+00:00"}
+    assert second["command"] == "python -m benchmarks.run --only training" and second["started"] > "2026-11"
+    assert written["command"] == f"make bench (2026-01-01T00:00:00+00:00), then {second['command']} ({second['started']})"
+    # a third run adds itself with its own start; the earlier ones keep theirs
+    again = CliRunner().invoke(run.main, ["--only", "training", "--out", str(out), "--doc", str(doc)])
+    assert again.exit_code == 0, again.output
+    runs = json.loads(out.read_text())["runs"]
+    assert runs[:2] == [first, second] and len(runs) == 3 and runs[2]["started"] >= second["started"]
     assert written["results"]["seconds_per_section"] == {"profiling": 1.0, "training": 3.0}
     assert written["sections"]["profiling"] == {"cpu": "Old CPU", "finished": "2026-01-01T01:00:00+00:00"}
     assert written["sections"]["training"]["cpu"] == run.machine()["cpu"] != "Old CPU"
