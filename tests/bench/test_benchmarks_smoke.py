@@ -167,8 +167,9 @@ def test_a_partial_run_keeps_the_other_sections_and_names_where_each_was_measure
     written = json.loads(out.read_text())
     (first, second) = written["runs"]
     assert first == {"command": "make bench", "started": "2026-01-01T00:00:00+00:00"}
-    assert second["command"] == "python -m benchmarks.run --only training" and second["started"] > "2026-11"
-    assert written["command"] == f"make bench (2026-01-01T00:00:00+00:00), then {second['command']} ({second['started']})"
+    assert second["command"] == "python -m benchmarks.run --only training" and second["started"] > first["started"]
+    expected = f"make bench (2026-01-01T00:00:00+00:00), then {second['command']} ({second['started']})"
+    assert written["command"] == expected
     # a third run adds itself with its own start; the earlier ones keep theirs
     again = CliRunner().invoke(run.main, ["--only", "training", "--out", str(out), "--doc", str(doc)])
     assert again.exit_code == 0, again.output
