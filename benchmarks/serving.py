@@ -40,7 +40,8 @@ def deploy(space: Workspace) -> str:
 def measure(
     space: Workspace, url: str, repeats: int, requests: int, batches: int, clients: int, protocol: str
 ) -> dict[str, Any]:
-    """Serial and concurrent single-row requests and 1,000-row batches against ``url``, ``repeats`` times."""
+    """Serial and concurrent single-row requests and 1,000-row batches against ``url``, ``repeats`` times
+    (MLflow's server: the batches as the project's client sends them, Parquet, and as JSON)."""
     results = []
     for _ in range(repeats):
         args = ["--url", url, "--requests", str(requests), "--clients", str(clients), "--batches", str(batches)]
@@ -58,7 +59,11 @@ def measure(
             values.append(float(value))
         return spread(values)
 
-    failures = sum(r[k]["failures"] for r in results for k in ("serial", "concurrent", "batches"))
+    parts = ("serial", "concurrent", "batches", "batches_json")
+    failures = sum(r[k]["failures"] for r in results for k in parts if k in r)
+    json_batches = (
+        {"batch_json_rows_per_s": series("batches_json", "rows_per_s")} if "batches_json" in results[0] else {}
+    )
     return {
         "requests_per_repeat": requests,
         "failures": failures,
@@ -70,6 +75,7 @@ def measure(
         "concurrent_p99_ms": series("concurrent", "p99_ms"),
         "batch_rows": 1000,
         "batch_rows_per_s": series("batches", "rows_per_s"),
+        **json_batches,
         "in_process_single_row_per_s": series("in_process", "single_row_per_s"),
         "in_process_single_row_p99_ms": series("in_process", "single_row_p99_ms"),
         "in_process_batch_rows_per_s": series("in_process", "batch_rows_per_s"),

@@ -96,6 +96,8 @@ def test_each_endpoint_answers_every_request(results: dict, section: str, runtim
     measures = ("serial_requests_per_s", "concurrent_requests_per_s", "batch_rows_per_s", "in_process_batch_rows_per_s")
     for key in measures:
         assert data[key]["median"] > 0
+    # MLflow's server is also asked JSON batches (what curl users send); V2 has one body format
+    assert ("batch_json_rows_per_s" in data) is (section == "serving"), data
 
 
 def test_scale_runs_raw_xgboost_and_writes_a_valid_one_configuration_config(results: dict) -> None:

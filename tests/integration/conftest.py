@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +42,28 @@ def run_cli(*args: str, timeout: int = 600) -> Result:
         [sys.executable, "run.py", *stack, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def save_as_logged(model: Any, X: Any, into: Path) -> Path:
+    """Save a fitted candidate of ``X`` under ``into/model`` as the training pipeline logs one
+    (``modeling.tracking.log_candidate``: signature, example, requirements, the model's own code)."""
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    from portable_mlops.modeling.tracking import model_code, pip_requirements
+
+    example = X.dropna().head(5)
+    saved = into / "model"
+    mlflow.sklearn.save_model(
+        model,
+        str(saved),
+        signature=infer_signature(example, model.predict(example)),
+        input_example=example,
+        pip_requirements=pip_requirements(),
+        code_paths=[str(model_code(into / "code"))],
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+    )
+    return saved
 
 
 def mlflow_client() -> Any:

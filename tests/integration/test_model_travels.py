@@ -192,27 +192,16 @@ def test_an_xgboost_model_with_native_categoricals_loads_in_an_environment_of_it
     saved as the project logs a candidate, it loads in an environment of its requirements and predicts
     what it predicts here, unseen values and gaps included."""
     import mlflow.sklearn
-    from mlflow.models import infer_signature
 
     from portable_mlops.data.loading import features
     from portable_mlops.modeling.estimators import build_candidate
-    from portable_mlops.modeling.tracking import model_code, pip_requirements
     from tests.conftest import mixed_frame
+    from tests.integration.conftest import save_as_logged
 
     frame = mixed_frame()
     X, y = features(frame, "label"), frame["label"]
     model = build_candidate("xgboost", X, seed=0).fit(X, y)
-    example = X.dropna().head(5)
-    saved = tmp_path / "model"
-    mlflow.sklearn.save_model(
-        model,
-        str(saved),
-        signature=infer_signature(example, model.predict(example)),
-        input_example=example,
-        pip_requirements=pip_requirements(),
-        code_paths=[str(model_code(tmp_path / "code"))],
-        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
-    )
+    saved = save_as_logged(model, X, tmp_path)
     rows = X.head(30).copy()
     rows.loc[rows.index[:3], "city"] = ["atlantis", None, "north"]
     rows["age"] += 0.5  # JSON writes 57.0 as 57, which reads back as an integer the signature refuses

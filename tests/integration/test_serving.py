@@ -235,3 +235,46 @@ def test_forced_redeploy_replaces_the_old_service(tmp_path: Path) -> None:
     assert len(services) == 1
     holdout, expected = holdout_and_expected()
     assert np.array_equal(predict_http(new, holdout).astype(str), expected)
+
+
+def test_mlflows_server_answers_json_and_parquet_bodies_as_the_model_predicts(tmp_path: Path) -> None:
+    """The client sends small frames as JSON and batches as Parquet (``mlflow_body``). MLflow's own
+    scoring server (``mlflow models serve``, what ZenML's MLflow deployer runs) answers both with the
+    model's in-process predictions: text gaps, a category training never saw and the text "NA" (which a
+    CSV body would have turned into a gap) included."""
+    import subprocess
+    import sys
+
+    from portable_mlops.data.loading import features
+    from portable_mlops.modeling.estimators import build_candidate
+    from portable_mlops.serving.client import PARQUET, PARQUET_FROM_ROWS, mlflow_body
+    from tests.conftest import mixed_frame
+    from tests.integration.conftest import save_as_logged
+    from tests.remote.services import free_port, wait_for
+
+    frame = mixed_frame(n=PARQUET_FROM_ROWS + 40)
+    frame.loc[frame.index[::7], "city"] = "NA"  # a real category that CSV readers take for missing
+    X, y = features(frame, "label"), frame["label"]
+    model = build_candidate("logistic_regression", X, seed=0).fit(X, y)
+    saved = save_as_logged(model, X, tmp_path)
+    asked = X.copy()
+    asked.loc[asked.index[:3], "city"] = ["west", None, "NA"]  # unseen, a gap, "NA"
+    assert mlflow_body(asked.head(5))[1] == "application/json" and mlflow_body(asked)[1] == PARQUET
+    port = free_port()
+    serve = ["models", "serve", "-m", str(saved), "--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", *serve],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/ping", seconds=120)
+        url = f"http://127.0.0.1:{port}/invocations"
+        expected = model.predict(asked).astype(str)
+        named_na = asked[asked["city"] == "NA"]
+        assert (model.predict(named_na) != model.predict(named_na.assign(city=None))).any()  # "NA" is no gap
+        assert np.array_equal(predict_http(url, asked.head(5)).astype(str), expected[:5])  # JSON
+        assert np.array_equal(predict_http(url, asked).astype(str), expected)  # Parquet
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -40,3 +40,23 @@ def test_a_v2_request_names_every_column_with_its_type_and_missing_values() -> N
     ]
     answer = {"model_name": "classifier", "outputs": [{"name": "output-1", "shape": [2, 1], "data": ["yes", "no"]}]}
     assert list(v2_predictions(answer)) == ["yes", "no"]
+
+
+def test_mlflow_bodies_are_json_for_a_few_rows_and_parquet_for_batches() -> None:
+    import io
+    import json
+
+    from portable_mlops.serving.client import PARQUET, PARQUET_FROM_ROWS, mlflow_body
+
+    frame = pd.DataFrame(
+        {"a": np.r_[1.5, np.nan, np.arange(PARQUET_FROM_ROWS - 2.0)], "n": np.arange(PARQUET_FROM_ROWS)}
+    ).assign(b=lambda f: np.where(f["n"] % 3 == 0, "NA", "x"))
+    frame.loc[1, "b"] = None
+    small, kind = mlflow_body(frame.head(PARQUET_FROM_ROWS - 1))
+    assert kind == "application/json" and json.loads(small) == payload(frame.head(PARQUET_FROM_ROWS - 1))
+    batch, kind = mlflow_body(frame)
+    assert kind == PARQUET == "application/vnd.apache.parquet"
+    back = pd.read_parquet(io.BytesIO(batch))  # what MLflow's scoring server does with the body
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
+    assert back["n"].dtype == "int64" and back["b"].isna().tolist() == frame["b"].isna().tolist()
+    assert (back["b"] == "NA").sum() == (frame["b"] == "NA").sum() > 0  # text "NA" stays text
