@@ -38,7 +38,7 @@ def predicting(pipeline: Any, rows: int) -> Any:
     fewer than :data:`FOREST_ONE_THREAD_BELOW` rows, a copy whose forest uses one thread (the trees are
     shared, the fitted model is left as it is)."""
     forest = pipeline.steps[-1][1]
-    threaded = isinstance(forest, (RandomForestClassifier, RandomForestRegressor)) and forest.n_jobs != 1
+    threaded = isinstance(forest, (RandomForestClassifier, RandomForestRegressor)) and forest.n_jobs not in (None, 1)
     if not threaded or rows >= FOREST_ONE_THREAD_BELOW:
         return pipeline
     single = copy.copy(forest)

@@ -31,6 +31,8 @@ PARQUET = "application/vnd.apache.parquet"
 #: go as JSON, which the server reads as fast and anyone can read in a log; a Parquet file carries
 #: some 19 KB of metadata.
 PARQUET_FROM_ROWS = 100
+#: Endpoints that refused a Parquet body: sent JSON from then on (see :func:`predict_http`).
+_JSON_ONLY: set[str] = set()
 
 
 def payload(frame: pd.DataFrame) -> dict[str, Any]:
@@ -38,27 +40,42 @@ def payload(frame: pd.DataFrame) -> dict[str, Any]:
     return {"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}
 
 
-def mlflow_body(frame: pd.DataFrame) -> tuple[bytes, str]:
+def mlflow_body(frame: pd.DataFrame, parquet: bool = True) -> tuple[bytes, str]:
     """The request body for MLflow's scoring server and its content type, both of MLflow's scoring
-    protocol: :func:`payload` as JSON below :data:`PARQUET_FROM_ROWS` rows, the frame as Parquet from
-    there (column types kept, missing values null in both)."""
-    if len(frame) < PARQUET_FROM_ROWS:
+    protocol: :func:`payload` as JSON below :data:`PARQUET_FROM_ROWS` rows (or when ``parquet`` is
+    false), the frame as Parquet from there (column types kept, missing values null in both)."""
+    if not parquet or len(frame) < PARQUET_FROM_ROWS:
         return f'{{"dataframe_split": {frame.to_json(orient="split", index=False)}}}'.encode(), "application/json"
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return buffer.getvalue(), PARQUET
 
 
-def predict_http(url: str, frame: pd.DataFrame, timeout: float = 30.0) -> np.ndarray:
-    """Predictions for ``frame`` from the endpoint at ``url`` (``.../invocations``)."""
-    body, content_type = mlflow_body(frame)
+def _post(url: str, body: bytes, content_type: str, timeout: float) -> requests.Response:
     try:
-        response = requests.post(url, data=body, headers={"Content-Type": content_type}, timeout=timeout)
+        return requests.post(url, data=body, headers={"Content-Type": content_type}, timeout=timeout)
     except requests.RequestException as exc:
         raise ServingError(
             f"cannot reach the model endpoint {url} ({type(exc).__name__}); "
             "redeploy with: python run.py --pipeline deployment"
         ) from exc
+
+
+def predict_http(url: str, frame: pd.DataFrame, timeout: float = 30.0) -> np.ndarray:
+    """Predictions for ``frame`` from the endpoint at ``url`` (``.../invocations``).
+
+    A Parquet body the server refuses is sent again as JSON, and that endpoint gets JSON from then on:
+    MLflow casts a JSON frame's columns to the model's signature but takes a Parquet frame's types as
+    they are, so integers for a number column, or a text column with no value at all (read as numbers),
+    pass only as JSON. A request JSON refuses too fails with the server's answer, as before.
+    """
+    body, content_type = mlflow_body(frame, parquet=url not in _JSON_ONLY)
+    response = _post(url, body, content_type, timeout)
+    if content_type == PARQUET and 400 <= response.status_code < 500:
+        logger.info("%s refused a Parquet body (%s); sending JSON", url, response.status_code)
+        _JSON_ONLY.add(url)
+        body, content_type = mlflow_body(frame, parquet=False)
+        response = _post(url, body, content_type, timeout)
     if response.status_code != 200:
         raise ServingError(f"the model endpoint {url} answered {response.status_code}: {response.text[:200]}")
     return np.asarray(response.json()["predictions"])

@@ -241,12 +241,13 @@ def test_mlflows_server_answers_json_and_parquet_bodies_as_the_model_predicts(tm
     """The client sends small frames as JSON and batches as Parquet (``mlflow_body``). MLflow's own
     scoring server (``mlflow models serve``, what ZenML's MLflow deployer runs) answers both with the
     model's in-process predictions: text gaps, a category training never saw and the text "NA" (which a
-    CSV body would have turned into a gap) included."""
+    CSV body would have turned into a gap) included; a Parquet body it refuses is resent as JSON."""
     import subprocess
     import sys
 
     from portable_mlops.data.loading import features
     from portable_mlops.modeling.estimators import build_candidate
+    from portable_mlops.serving import client
     from portable_mlops.serving.client import PARQUET, PARQUET_FROM_ROWS, mlflow_body
     from tests.conftest import mixed_frame
     from tests.integration.conftest import save_as_logged
@@ -275,6 +276,15 @@ def test_mlflows_server_answers_json_and_parquet_bodies_as_the_model_predicts(tm
         assert (model.predict(named_na) != model.predict(named_na.assign(city=None))).any()  # "NA" is no gap
         assert np.array_equal(predict_http(url, asked.head(5)).astype(str), expected[:5])  # JSON
         assert np.array_equal(predict_http(url, asked).astype(str), expected)  # Parquet
+        assert url not in client._JSON_ONLY  # the Parquet body was taken
+        # types only JSON's casting fixes: integers for a number column, a text column with no value
+        # (read from a CSV as float NaN): the server refuses the Parquet body and the client resends JSON
+        filled = asked.assign(age=asked["age"].fillna(30.0))
+        loose = filled.assign(age=filled["age"].astype("int64"), city=np.nan)
+        assert loose["city"].dtype == "float64" and mlflow_body(loose)[1] == PARQUET
+        expected = model.predict(filled.assign(city=None)).astype(str)
+        assert np.array_equal(predict_http(url, loose).astype(str), expected)
+        assert url in client._JSON_ONLY
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -218,32 +218,47 @@ def test_a_model_loads_and_predicts_without_pyarrow(family, mixed, tmp_path) -> 
     assert proc.stdout.strip().split(",") == [str(p) for p in model.predict(X.head(20))]
 
 
-def test_a_forest_predicts_fewer_rows_than_the_threshold_on_one_thread(mixed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """joblib's dispatch of 200 trees to threads costs more than the trees for small frames
-    (``benchmarks/forest_threads.py``); the fitted model keeps its threads for large ones."""
+@pytest.fixture
+def forest_threads(monkeypatch) -> list[int | None]:  # type: ignore[no-untyped-def]
+    """The thread counts scikit-learn's forests hand joblib, one per call, from here on."""
     import sklearn.ensemble._forest as forests
 
+    used: list[int | None] = []
+
+    class Recording(forests.Parallel):  # type: ignore[misc,name-defined]
+        def __init__(self, n_jobs: int | None = None, **kwargs: object) -> None:
+            used.append(n_jobs)
+            super().__init__(n_jobs=n_jobs, **kwargs)
+
+    monkeypatch.setattr(forests, "Parallel", Recording)
+    return used
+
+
+def test_a_forest_predicts_fewer_rows_than_the_threshold_on_one_thread(mixed, forest_threads) -> None:  # type: ignore[no-untyped-def]
+    """joblib's dispatch of 200 trees to threads costs more than the trees for small frames
+    (``benchmarks/forest_threads.py``); the fitted model keeps its threads for large ones."""
     from portable_mlops.modeling.estimators import FOREST_ONE_THREAD_BELOW, predicting
 
     X, y = features(mixed, "label"), mixed["label"]
     model = build_candidate("random_forest", X, seed=0, threads=2).fit(X, y)
+    forest_threads.clear()  # the fit's own
     forest = model.estimator_.steps[-1][1]
-    used: list[int] = []
-
-    class Recording(forests.Parallel):  # type: ignore[misc,name-defined]
-        def __init__(self, n_jobs: int | None = None, **kwargs: object) -> None:
-            used.append(n_jobs)  # type: ignore[arg-type]
-            super().__init__(n_jobs=n_jobs, **kwargs)
-
-    monkeypatch.setattr(forests, "Parallel", Recording)
     on_two = forest.predict_proba(model.estimator_.steps[0][1].transform(X.iloc[:5]))
-    assert used == [2]
+    assert forest_threads == [2]
     assert np.array_equal(model.predict_proba(X.iloc[:5]), on_two)  # the same trees, the same answers
     model.predict(X.iloc[:1])
-    assert used == [2, 1, 1]
+    assert forest_threads == [2, 1, 1]
     assert forest.n_jobs == 2  # the fitted model is left as it is
     single = predicting(model.estimator_, FOREST_ONE_THREAD_BELOW - 1).steps[-1][1]
     assert single.estimators_ is forest.estimators_ and single.n_jobs == 1
     assert predicting(model.estimator_, FOREST_ONE_THREAD_BELOW) is model.estimator_
     linear = build_candidate("logistic_regression", X, seed=0).fit(X, y).estimator_
     assert predicting(linear, 1) is linear
+
+
+def test_a_forest_regressor_predicts_small_frames_on_one_thread_too(mixed, forest_threads) -> None:  # type: ignore[no-untyped-def]
+    X, y = features(mixed, "label"), mixed["age"].fillna(40.0) * 2.0
+    model = build_candidate("random_forest", X, seed=0, threads=2, task="regression").fit(X, y)
+    forest_threads.clear()  # the fit's own
+    assert model.predict(X.iloc[:3]).dtype == "float64" and forest_threads == [1]
+    assert model.estimator_.steps[-1][1].n_jobs == 2
