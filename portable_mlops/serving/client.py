@@ -51,9 +51,10 @@ def mlflow_body(frame: pd.DataFrame, parquet: bool = True) -> tuple[bytes, str]:
     return buffer.getvalue(), PARQUET
 
 
-def _post(url: str, body: bytes, content_type: str, timeout: float) -> requests.Response:
+def _post(url: str, body: bytes, content_type: str, timeout: float, session: Any = None) -> requests.Response:
+    """POST ``body`` to a model endpoint; an endpoint that cannot be reached is a :class:`ServingError`."""
     try:
-        return requests.post(url, data=body, headers={"Content-Type": content_type}, timeout=timeout)
+        return (session or requests).post(url, data=body, headers={"Content-Type": content_type}, timeout=timeout)
     except requests.RequestException as exc:
         raise ServingError(
             f"cannot reach the model endpoint {url} ({type(exc).__name__}); "
@@ -112,13 +113,7 @@ def v2_predictions(answer: dict[str, Any]) -> np.ndarray:
 
 def predict_v2(url: str, frame: pd.DataFrame, timeout: float = 30.0, session: Any = None) -> np.ndarray:
     """Predictions for ``frame`` from a V2 endpoint (``.../v2/models/<model>/infer``)."""
-    try:
-        response = (session or requests).post(url, json=v2_request(frame), timeout=timeout)
-    except requests.RequestException as exc:
-        raise ServingError(
-            f"cannot reach the model endpoint {url} ({type(exc).__name__}); "
-            "redeploy with: python run.py --pipeline deployment"
-        ) from exc
+    response = _post(url, json.dumps(v2_request(frame)).encode(), "application/json", timeout, session)
     if response.status_code != 200:
         raise ServingError(f"the model endpoint {url} answered {response.status_code}: {response.text[:200]}")
     return v2_predictions(response.json())

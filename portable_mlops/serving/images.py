@@ -27,9 +27,9 @@ def parallel_workers(workers: int) -> int:
     """MLServer's ``parallel_workers`` for ``workers`` processes that predict.
 
     One predicts in the server's own process (MLServer's 0): MLServer's default of one worker process
-    copies every request to it and back, which cost a quarter of the single-row throughput and of the
-    1,000-row batch throughput here (``docs/benchmarking.md``). More than one: that many worker
-    processes, which pays off only with as many free cores.
+    copies every request to it and the answer back (``docs/benchmarking.md``: the endpoint's figures
+    before and after). More than one: that many worker processes, which pays off only with as many
+    free cores.
     """
     return 0 if workers <= 1 else workers
 
