@@ -68,15 +68,17 @@ def predict_http(url: str, frame: pd.DataFrame, timeout: float = 30.0) -> np.nda
     A Parquet body the server refuses is sent again as JSON, and that endpoint gets JSON from then on:
     MLflow casts a JSON frame's columns to the model's signature but takes a Parquet frame's types as
     they are, so integers for a number column, or a text column with no value at all (read as numbers),
-    pass only as JSON. A request JSON refuses too fails with the server's answer, as before.
+    pass only as JSON. A request JSON refuses too fails with the server's answer, as before, and the
+    endpoint keeps getting Parquet (the request was bad, not its format).
     """
     body, content_type = mlflow_body(frame, parquet=url not in _JSON_ONLY)
     response = _post(url, body, content_type, timeout)
     if content_type == PARQUET and 400 <= response.status_code < 500:
         logger.info("%s refused a Parquet body (%s); sending JSON", url, response.status_code)
-        _JSON_ONLY.add(url)
         body, content_type = mlflow_body(frame, parquet=False)
         response = _post(url, body, content_type, timeout)
+        if response.status_code == 200:  # a request JSON refuses too was bad, not the body's format
+            _JSON_ONLY.add(url)
     if response.status_code != 200:
         raise ServingError(f"the model endpoint {url} answered {response.status_code}: {response.text[:200]}")
     return np.asarray(response.json()["predictions"])

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from portable_mlops.data.batches import make_batch
-from portable_mlops.serving.client import payload, predict_http
+from portable_mlops.serving.client import ServingError, payload, predict_http
 from tests.integration.conftest import Result, champion, registry_versions, run_cli
 
 pytestmark = pytest.mark.integration
@@ -277,6 +277,11 @@ def test_mlflows_server_answers_json_and_parquet_bodies_as_the_model_predicts(tm
         assert np.array_equal(predict_http(url, asked.head(5)).astype(str), expected[:5])  # JSON
         assert np.array_equal(predict_http(url, asked).astype(str), expected)  # Parquet
         assert url not in client._JSON_ONLY  # the Parquet body was taken
+        # a bad request (a column missing) is refused in both formats: the caller gets the server's
+        # answer, and the endpoint still gets Parquet afterwards
+        with pytest.raises(ServingError, match="answered 400"):
+            predict_http(url, asked.drop(columns="city"))
+        assert url not in client._JSON_ONLY
         # types only JSON's casting fixes: integers for a number column, a text column with no value
         # (read from a CSV as float NaN): the server refuses the Parquet body and the client resends JSON
         filled = asked.assign(age=asked["age"].fillna(30.0))
