@@ -82,8 +82,9 @@ class MLServerContainerConfig(ServiceConfig):
     metrics_port: int
     host: str = "127.0.0.1"
     docker_host: str | None = None
-    #: Processes that predict (``serving.images.parallel_workers``).
-    workers: int = 1
+    #: Processes that predict (``serving.images.parallel_workers``). None: a service recorded before
+    #: this was (its MLServer runs a worker process), which ``same_spec`` then redeploys.
+    workers: int | None = None
 
 
 class MLServerContainerService(BaseDeploymentService):

@@ -23,15 +23,15 @@ MODEL_NAME = "classifier"
 MODEL_DIR = "/mnt/models"
 
 
-def parallel_workers(workers: int) -> int:
+def parallel_workers(workers: int | None) -> int:
     """MLServer's ``parallel_workers`` for ``workers`` processes that predict.
 
     One predicts in the server's own process (MLServer's 0): MLServer's default of one worker process
     copies every request to it and the answer back (``docs/benchmarking.md``: the endpoint's figures
     before and after). More than one: that many worker processes, which pays off only with as many
-    free cores.
+    free cores. None (not recorded) is one.
     """
-    return 0 if workers <= 1 else workers
+    return 0 if workers is None or workers <= 1 else workers
 
 
 def requirements_lines(text: str) -> list[str]:

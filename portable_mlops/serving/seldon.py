@@ -120,8 +120,10 @@ class PortableSeldonConfig(SeldonDeploymentConfig):
     predictors: list[PredictorConfig] = Field(default_factory=list)
     #: The version taking the main predictor's traffic (what ``served_version`` reports).
     registry_model_version: str = ""
-    #: Processes that predict in each model container (``serving.images.parallel_workers``).
-    workers: int = 1
+    #: Processes that predict in each model container (``serving.images.parallel_workers``). None: a
+    #: deployment recorded before this was (its MLServer runs a worker process), which ``same_spec``
+    #: then redeploys.
+    workers: int | None = None
 
 
 def deployment_name(model_name: str) -> str:
@@ -177,7 +179,7 @@ def model_requirements(model_uri: str) -> str:
     return Path(mlflow.pyfunc.get_model_dependencies(model_uri, format="pip")).read_text()
 
 
-def container(image: str, resources: dict[str, Any] | None, workers: int = 1) -> dict[str, Any]:
+def container(image: str, resources: dict[str, Any] | None, workers: int | None = 1) -> dict[str, Any]:
     """The model container of a predictor: the serving image, MLServer told where the model is, which
     ports Seldon routes to and how many processes predict, and the model's resources (F5)."""
     env = {
