@@ -1,4 +1,5 @@
-"""What a random forest's prediction costs on two threads and on one, by the number of rows predicted.
+"""What a random forest's (and XGBoost's) prediction costs on two threads and on one, by the number of
+rows predicted.
 
     python -m benchmarks.forest_threads
     python -m benchmarks.forest_threads --rows 1 --rows 1000 --repeats 5
@@ -7,8 +8,9 @@ Fits the project's random-forest candidate (``modeling.estimators.build_candidat
 search trains it) on the default data with two threads, then times ``predict`` on frames of each size:
 the fitted model as trained (scikit-learn hands the trees to joblib threads), the same forest on one
 thread, and the project's model (:class:`~portable_mlops.modeling.estimators.LabelEncodedClassifier`,
-which picks one thread below ``FOREST_ONE_THREAD_BELOW`` rows). Prints one JSON object of milliseconds
-per call (best of ``--repeats``).
+which picks one thread below ``FOREST_ONE_THREAD_BELOW`` rows). The project's XGBoost candidate, fitted
+the same way, is timed as trained (two threads) and with its booster told to use one (it keeps its
+threads in the project). Prints one JSON object of milliseconds per call (best of ``--repeats``).
 """
 
 from __future__ import annotations
@@ -53,14 +55,21 @@ def main(sizes: tuple[int, ...], repeats: int) -> None:
     one = copy.copy(forest)
     one.n_jobs = 1
     preprocess = pipeline.steps[0][1]
+    boosted = build_candidate("xgboost", X, seed=0, threads=2).fit(X, y).estimator_
+    booster = boosted.steps[-1][1].get_booster()
+    one_booster = copy.deepcopy(booster)
+    one_booster.set_param({"nthread": 1})
     figures: dict[str, Any] = {"trees": forest.n_estimators, "one_thread_below": FOREST_ONE_THREAD_BELOW}
     for size in sizes:
         frame = pd.concat([X] * (size // len(X) + 1), ignore_index=True).iloc[:size]
         matrix = preprocess.transform(frame)
+        boosted_matrix = boosted.steps[0][1].transform(frame)
         figures[str(size)] = {
             "forest_two_threads_ms": best_ms(repeats, partial(forest.predict, matrix)),
             "forest_one_thread_ms": best_ms(repeats, partial(one.predict, matrix)),
             "model_predict_ms": best_ms(repeats, partial(model.predict, frame)),
+            "xgboost_two_threads_ms": best_ms(repeats, partial(booster.inplace_predict, boosted_matrix)),
+            "xgboost_one_thread_ms": best_ms(repeats, partial(one_booster.inplace_predict, boosted_matrix)),
         }
     click.echo(json.dumps(figures))
 
