@@ -138,6 +138,15 @@ def render(document: dict[str, Any]) -> str:
             if section == "training" and "cached_run_steps" in data:
                 steps = ", ".join(f"{k}: {v}" for k, v in data["cached_run_steps"].items())
                 out += ["", f"Steps of the last cached re-run: {steps}."]
+            if section == "training" and "zenml_floor_cached_s" in data:
+                out += [
+                    "",
+                    "ZenML's floor (`benchmarks/zenml_floor.py`): plain ZenML running the training pipeline's "
+                    "graph, eight steps that do nothing, on the same stack, beside each repeat: "
+                    f"{_fmt(data['zenml_floor_fresh_s'])} s fresh, {_fmt(data['zenml_floor_cached_s'])} s "
+                    f"cached. The training pipeline's cached re-run / the floor's: "
+                    f"{_fmt(data['cached_rerun_vs_zenml_floor'])}.",
+                ]
             for name, parts in data.get("where_the_time_goes", {}).items() if section == "training" else ():
                 steps = ", ".join(f"{k} {v:.2f}" for k, v in parts["steps_s"].items())
                 out += [

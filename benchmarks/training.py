@@ -31,24 +31,34 @@ def baseline(space: Workspace, config: Path) -> Any:
     return check(space.python(*args, "--artifacts", str(space.root / "baseline-artifacts")), "the baseline")
 
 
+def floor(space: Workspace, fresh: bool) -> Any:
+    """``benchmarks/zenml_floor.py`` once: plain ZenML running the training pipeline's shape with steps
+    that do nothing, on the same stack; fresh = every step executes."""
+    args = ["-m", "benchmarks.zenml_floor", *(["--no-cache"] if fresh else [])]
+    return check(space.python(*args), "ZenML's floor pipeline")
+
+
 def overhead(
     space: Workspace, repeats: int, warm_up: bool = True, config: Path = ROOT / "configs" / "training.yaml"
 ) -> dict[str, Any]:
     """``training_overhead_ratio`` (fresh run / plain script) and ``cached_rerun_ratio`` (cached / fresh).
 
-    Each repeat runs the script, a fresh run and a cached re-run back to back, so every ratio pairs
-    measurements taken under the same machine load. The first pipeline run (which also creates the
-    model and the champion) is a warm-up and not counted.
+    Each repeat runs the script, a fresh run and a cached re-run back to back, then ZenML's floor
+    (:func:`floor`) fresh and cached, so every ratio pairs measurements taken under the same machine
+    load. The first pipeline run (which also creates the model and the champion) is a warm-up and not
+    counted.
     """
     if warm_up:
         pipeline(space, config, fresh=True)
         baseline(space, config)
-    plain, fresh, cached = [], [], []
+    plain, fresh, cached, floor_fresh, floor_cached = [], [], [], [], []
     for _ in range(repeats):
         plain.append(baseline(space, config).seconds)
         fresh.append(pipeline(space, config, fresh=True).seconds)
         fresh_run = newest_run(space)
         cached.append(pipeline(space, config, fresh=False).seconds)
+        floor_fresh.append(floor(space, fresh=True).seconds)
+        floor_cached.append(floor(space, fresh=False).seconds)
     cached_run = newest_run(space)
     per_step = [(f - p) / STEPS for f, p in zip(fresh, plain, strict=True)]
     return {
@@ -61,6 +71,13 @@ def overhead(
         "per_step_overhead_s": spread(per_step),
         "cached_per_step_s": spread([c / STEPS for c in cached]),
         "cached_run_steps": {name: status for name, (status, _) in cached_run["steps"].items()},
+        # plain ZenML, the same graph, steps doing nothing: what no project on this stack can save
+        "zenml_floor_fresh_s": spread(floor_fresh),
+        "zenml_floor_cached_s": spread(floor_cached),
+        "cached_rerun_vs_zenml_floor": ratio(cached, floor_cached),
+        "zenml_floor_cached_steps": {
+            name: status for name, (status, _) in newest_run(space, "zenml_floor")["steps"].items()
+        },
         "where_the_time_goes": {
             "fresh_run": breakdown(fresh[-1], fresh_run),
             "cached_run": breakdown(cached[-1], cached_run),
@@ -68,11 +85,11 @@ def overhead(
     }
 
 
-def newest_run(space: Workspace) -> dict[str, Any]:
-    """The newest training run as ZenML recorded it: its duration, each step's status and duration."""
+def newest_run(space: Workspace, name: str = "training") -> dict[str, Any]:
+    """The newest run of pipeline ``name`` as ZenML recorded it: its duration, each step's status and duration."""
     code = (
         "import json; from zenml.client import Client; "
-        "run = Client().list_pipeline_runs(pipeline='training', sort_by='desc:created', size=1).items[0]; "
+        f"run = Client().list_pipeline_runs(pipeline={name!r}, sort_by='desc:created', size=1).items[0]; "
         "span = lambda r: (r.end_time - r.start_time).total_seconds() if r.end_time and r.start_time else 0.0; "
         "print(json.dumps({'run_s': span(run), 'steps': {n: [s.status.value, span(s)] for n, s in run.steps.items()}}))"
     )
