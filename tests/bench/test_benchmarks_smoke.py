@@ -66,7 +66,13 @@ def test_cached_rerun_reuses_the_expensive_steps(results: dict) -> None:
         assert set(parts["steps_s"]) == set(steps) and parts["in_steps_s"] > 0 and parts["outside_the_run_s"] > 0
     # ZenML's floor (benchmarks/zenml_floor.py) was measured cached, so the comparison with it holds
     assert set(data["zenml_floor_cached_steps"].values()) == {"cached"} and len(data["zenml_floor_cached_steps"]) == 8
-    for key in ("training_overhead_ratio", "cached_rerun_ratio", "per_step_overhead_s", "cached_rerun_vs_zenml_floor"):
+    for key in (
+        "training_overhead_ratio",
+        "cached_rerun_ratio",
+        "per_step_overhead_s",
+        "cached_rerun_vs_zenml_floor",
+        "cached_rerun_vs_tuned_floor",
+    ):
         assert data[key]["median"] == data[key]["runs"][0]
 
 
